@@ -1,0 +1,33 @@
+// Mounts GraphiQL against this server's /graphql. The API key goes in the Headers tab
+// (kept in this browser's local storage, never sent anywhere but this server).
+(function () {
+  var endpoint = new URL('/graphql', window.location.href).toString();
+  var fetcher = GraphiQL.createFetcher({ url: endpoint });
+  var defaultQuery = [
+    '# Welcome to the Layer2 onboarding API.',
+    '#',
+    '# 1. Open the Headers tab below and put your API key after "Bearer ".',
+    '#    (The server prints the sandbox key the first time it starts.)',
+    '# 2. Run this query with the play button or Ctrl-Enter.',
+    '',
+    'query WhoAmI {',
+    '  viewer {',
+    '    id',
+    '    name',
+    '    environment',
+    '    regulated',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  root.render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: defaultQuery,
+      defaultEditorToolsVisibility: 'headers',
+      shouldPersistHeaders: true,
+      defaultHeaders: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2),
+    })
+  );
+})();

@@ -1,0 +1,250 @@
+//! The command line: every setting as a flag with an environment variable (clap), and the
+//! admin subcommands. `--help` documents each; this module only parses, it runs nothing.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::db::{DatabaseUrl, DbSettings};
+use crate::domain::client::Environment;
+
+/// GraphQL API for a banking platform's customer onboarding and lifecycle.
+///
+/// Without a subcommand, runs the server: migrates the database, seeds the sandbox on a new
+/// database, and serves GraphQL on /graphql and GraphiQL on /.
+#[derive(Debug, Parser)]
+#[command(name = "layer2", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default when no subcommand is given).
+    Serve,
+    /// Create and list clients (tenants).
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+    /// Create, list and revoke API keys. A new key's secret is printed once.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Create a new sandbox client with its key and default customers.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Print the GraphQL schema (SDL), as checked in at schema.graphql.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Create a client and print its id.
+    Create {
+        /// The client's name.
+        #[arg(long)]
+        name: String,
+        /// SANDBOX (test data) or PRODUCTION (real customers).
+        #[arg(long, value_enum, default_value = "sandbox")]
+        environment: EnvironmentArg,
+        /// Whether the client is a regulated institution (may create customers directly in
+        /// production instead of through applications).
+        #[arg(long)]
+        regulated: bool,
+    },
+    /// List every client.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key for a client (--client ID) or for the platform operator
+    /// (--operator). The secret is printed once and never stored.
+    Create {
+        /// The client the key acts for.
+        #[arg(
+            long,
+            conflicts_with = "operator",
+            required_unless_present = "operator"
+        )]
+        client: Option<uuid::Uuid>,
+        /// Make an operator key: it acts across all clients.
+        #[arg(long)]
+        operator: bool,
+        /// A note naming the key's purpose.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List every key by its prefix (never the secret).
+    List,
+    /// Revoke a key by its prefix (e.g. l2_ab12cd34); requests with it then get 401.
+    Revoke {
+        /// The key's prefix, as printed at creation and by `keys list`.
+        prefix: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Create a new sandbox client, its API key and two ACTIVE customers.
+    Create,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EnvironmentArg {
+    Sandbox,
+    Production,
+}
+
+impl From<EnvironmentArg> for Environment {
+    fn from(arg: EnvironmentArg) -> Self {
+        match arg {
+            EnvironmentArg::Sandbox => Environment::Sandbox,
+            EnvironmentArg::Production => Environment::Production,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// postgres://user:pass@host/db for PostgreSQL, or sqlite://path for the embedded
+    /// database file (created if missing).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://layer2.db",
+          value_parser = DatabaseUrl::parse, global = true, hide_env_values = true)]
+    pub database_url: DatabaseUrl,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "LAYER2_POOL_SIZE", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub pool_size: u32,
+
+    /// How long a request waits for a database connection, in milliseconds.
+    #[arg(
+        long,
+        env = "LAYER2_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub acquire_timeout_ms: u64,
+
+    /// Longest a single statement may run (PostgreSQL statement_timeout; SQLite
+    /// busy_timeout), in milliseconds.
+    #[arg(
+        long,
+        env = "LAYER2_STATEMENT_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub statement_timeout_ms: u64,
+}
+
+impl DatabaseArgs {
+    pub fn settings(&self) -> DbSettings {
+        DbSettings {
+            url: self.database_url.clone(),
+            pool_size: self.pool_size as usize,
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log pipelines.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log filter: a level (error, warn, info, debug, trace) or a tracing directive list
+    /// such as `info,layer2=debug`.
+    #[arg(long, env = "LAYER2_LOG", default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Log line format.
+    #[arg(
+        long,
+        env = "LAYER2_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "LAYER2_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// HTTP worker threads (0: one per CPU core).
+    #[arg(long, env = "LAYER2_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    /// Largest accepted request body, in bytes; larger gets HTTP 413.
+    #[arg(long, env = "LAYER2_BODY_LIMIT", default_value_t = 1_048_576,
+          value_parser = clap::value_parser!(u64).range(1024..=1_073_741_824))]
+    pub body_limit: u64,
+
+    /// Deepest selection set a query may nest (GraphiQL's introspection needs about 15).
+    #[arg(long, env = "LAYER2_MAX_DEPTH", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(15..=64))]
+    pub max_depth: u32,
+
+    /// Largest query complexity (one point per field, multiplied by page sizes).
+    #[arg(long, env = "LAYER2_MAX_COMPLEXITY", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u32).range(500..=1_000_000))]
+    pub max_complexity: u32,
+
+    /// On SIGTERM/SIGINT, how long /readyz reports 503 before the listener closes, in
+    /// milliseconds (lets a load balancer stop sending traffic first).
+    #[arg(long, env = "LAYER2_SHUTDOWN_GRACE_MS", default_value_t = 1_000)]
+    pub shutdown_grace_ms: u64,
+
+    /// How long in-flight requests may take to finish after the listener closes, in seconds.
+    #[arg(long, env = "LAYER2_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Do not create the sandbox client on a new database (for production deployments).
+    #[arg(long, env = "LAYER2_NO_SANDBOX")]
+    pub no_sandbox: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn keys_create_needs_exactly_one_owner() {
+        assert!(Cli::try_parse_from(["layer2", "keys", "create"]).is_err());
+        assert!(Cli::try_parse_from(["layer2", "keys", "create", "--operator"]).is_ok());
+        let both = [
+            "layer2",
+            "keys",
+            "create",
+            "--operator",
+            "--client",
+            "0191e1b2-0000-7000-8000-000000000000",
+        ];
+        assert!(Cli::try_parse_from(both).is_err());
+    }
+}

@@ -1,0 +1,365 @@
+//! The database layer: one code base over PostgreSQL and SQLite, chosen at run time.
+//! Pools, the connection enum and its dispatch macros, migrations and pragmas live here;
+//! queries live in `store/`.
+
+pub mod schema;
+pub mod types;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::FutureExt;
+
+use crate::store::StoreError;
+
+/// Runs `$body` with `$c` bound to the backend's own connection type; each arm is
+/// type-checked for its backend, so a query written once serves both.
+/// `$conn` is a `&mut Conn<'_>`.
+macro_rules! dispatch {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Pg(inner) => {
+                let $c: &mut diesel_async::AsyncPgConnection = &mut **inner;
+                $body
+            }
+            $crate::db::Conn::Sqlite(inner) => {
+                let $c: &mut $crate::db::SqliteConn = &mut **inner;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use dispatch;
+
+/// Runs `$body` in a write transaction with `$c: &mut Conn<'_>` bound to the transaction:
+/// `BEGIN` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite (a deferred transaction that later
+/// upgrades to a writer can fail with "database is locked" regardless of busy_timeout).
+/// `$body` evaluates to `Result<T, StoreError>`; an `Err` rolls everything back.
+macro_rules! write_tx {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Pg(inner) => {
+                let pg: &mut diesel_async::AsyncPgConnection = &mut **inner;
+                diesel_async::AsyncConnection::transaction(
+                            pg,
+                            async |tx: &mut diesel_async::AsyncPgConnection|
+                                   -> Result<_, $crate::store::StoreError> {
+                                let $c = &mut $crate::db::Conn::Pg(tx);
+                                $body
+                            },
+                        )
+                        .await
+            }
+            $crate::db::Conn::Sqlite(inner) => {
+                let lite: &mut $crate::db::SqliteConn = &mut **inner;
+                lite.immediate_transaction(
+                            async |tx: &mut $crate::db::SqliteConn|
+                                   -> Result<_, $crate::store::StoreError> {
+                                let $c = &mut $crate::db::Conn::Sqlite(tx);
+                                $body
+                            },
+                        )
+                        .await
+            }
+        }
+    };
+}
+pub(crate) use write_tx;
+
+/// A borrowed connection (pooled, or inside a transaction) to either backend: what every
+/// store function takes.
+pub enum Conn<'a> {
+    Pg(&'a mut AsyncPgConnection),
+    Sqlite(&'a mut SqliteConn),
+}
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// An SQLite connection usable from async code (queries run on the blocking pool).
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `postgres://…` or `postgresql://…`, passed to the driver as it is.
+    Postgres(String),
+    /// `sqlite://path/to/file.db` (or `sqlite:path`): an embedded database file.
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| {
+                "DATABASE_URL must start with postgres://, postgresql:// or sqlite://".to_owned()
+            })?;
+        if path.is_empty() || path.starts_with(":memory:") {
+            return Err(
+                "an SQLite DATABASE_URL needs a file path (each pooled connection to :memory: \
+                 would be a separate database)"
+                    .to_owned(),
+            );
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The URL with any password replaced, safe to log.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme_end), Some(at)) if at > scheme_end => {
+                    let userinfo = &url[scheme_end + 3..at];
+                    let user = userinfo.split(':').next().unwrap_or_default();
+                    format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Pool and connection settings.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub url: DatabaseUrl,
+    pub pool_size: usize,
+    /// How long a request waits for a pooled connection (and for a new one to open).
+    pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout`; SQLite's `busy_timeout`.
+    pub statement_timeout: Duration,
+}
+
+/// Errors while opening the database at start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(String),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(String),
+}
+
+/// A pool of connections to one of the two backends.
+#[derive(Clone)]
+pub enum Database {
+    Pg(Pool<AsyncPgConnection>),
+    Sqlite(Pool<SqliteConn>),
+}
+
+/// One connection checked out of the pool; returned to it when dropped.
+pub enum DbConn {
+    /// Boxed: a PostgreSQL connection is several times larger than an SQLite handle.
+    Pg(Box<Object<AsyncPgConnection>>),
+    Sqlite(Object<SqliteConn>),
+}
+
+impl DbConn {
+    /// The connection as the store takes it.
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Pg(object) => Conn::Pg(object),
+            Self::Sqlite(object) => Conn::Sqlite(object),
+        }
+    }
+}
+
+impl Database {
+    /// Applies pending migrations, then builds the pool.
+    pub async fn open(settings: &DbSettings) -> Result<Self, OpenError> {
+        migrate(settings).await?;
+        match &settings.url {
+            DatabaseUrl::Postgres(url) => {
+                let timeout_ms = settings.statement_timeout.as_millis();
+                let mut config = ManagerConfig::<AsyncPgConnection>::default();
+                config.custom_setup = Box::new(move |url| {
+                    let url = url.to_owned();
+                    async move {
+                        let mut conn = AsyncPgConnection::establish(&url).await?;
+                        conn.batch_execute(&format!(
+                            "SET statement_timeout = {timeout_ms}; SET TIME ZONE 'UTC'"
+                        ))
+                        .await
+                        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                        Ok(conn)
+                    }
+                    .boxed()
+                });
+                let manager = AsyncDieselConnectionManager::new_with_config(url.clone(), config);
+                let pool = Pool::builder(manager)
+                    .max_size(settings.pool_size)
+                    .runtime(Runtime::Tokio1)
+                    .wait_timeout(Some(settings.acquire_timeout))
+                    .create_timeout(Some(settings.acquire_timeout))
+                    .recycle_timeout(Some(settings.acquire_timeout))
+                    .build()
+                    .map_err(|e| OpenError::Pool(e.to_string()))?;
+                Ok(Self::Pg(pool))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let busy = settings.statement_timeout;
+                let mut config = ManagerConfig::<SqliteConn>::default();
+                config.custom_setup = Box::new(move |path| {
+                    let path = path.to_owned();
+                    async move {
+                        let conn = tokio::task::spawn_blocking(move || open_sqlite(&path, busy))
+                            .await
+                            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))??;
+                        Ok(SyncConnectionWrapper::new(conn))
+                    }
+                    .boxed()
+                });
+                let manager = AsyncDieselConnectionManager::new_with_config(
+                    path.to_string_lossy().into_owned(),
+                    config,
+                );
+                let pool = Pool::builder(manager)
+                    .max_size(settings.pool_size)
+                    .runtime(Runtime::Tokio1)
+                    .wait_timeout(Some(settings.acquire_timeout))
+                    .create_timeout(Some(settings.acquire_timeout))
+                    .recycle_timeout(Some(settings.acquire_timeout))
+                    .build()
+                    .map_err(|e| OpenError::Pool(e.to_string()))?;
+                Ok(Self::Sqlite(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Pg(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// A connection from the pool, waiting at most the configured acquire timeout.
+    pub async fn conn(&self) -> Result<DbConn, StoreError> {
+        match self {
+            Self::Pg(pool) => pool.get().await.map(|c| DbConn::Pg(Box::new(c))),
+            Self::Sqlite(pool) => pool.get().await.map(DbConn::Sqlite),
+        }
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// True when a connection can be had and answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        let Ok(mut pooled) = self.conn().await else {
+            return false;
+        };
+        let result: Result<(), StoreError> = dispatch!(&mut pooled.conn(), c => {
+            c.batch_execute("SELECT 1").await.map_err(StoreError::from)
+        });
+        result.is_ok()
+    }
+
+    /// Closes the pool: idle connections are dropped, and new checkouts fail.
+    pub fn close(&self) {
+        match self {
+            Self::Pg(pool) => pool.close(),
+            Self::Sqlite(pool) => pool.close(),
+        }
+    }
+}
+
+/// Opens an SQLite file with our pragmas, each as its own statement and in this order.
+fn open_sqlite(path: &str, busy: Duration) -> Result<SqliteConnection, diesel::ConnectionError> {
+    let mut conn = SqliteConnection::establish(path)?;
+    let pragmas = [
+        format!("PRAGMA busy_timeout = {}", busy.as_millis()),
+        "PRAGMA journal_mode = WAL".to_owned(),
+        "PRAGMA synchronous = NORMAL".to_owned(),
+        "PRAGMA foreign_keys = ON".to_owned(),
+    ];
+    for pragma in pragmas {
+        diesel::sql_query(pragma)
+            .execute(&mut conn)
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    }
+    Ok(conn)
+}
+
+/// Applies the embedded migrations of the URL's backend, on a blocking thread.
+async fn migrate(settings: &DbSettings) -> Result<(), OpenError> {
+    let url = settings.url.clone();
+    let busy = settings.statement_timeout;
+    let joined = tokio::task::spawn_blocking(move || -> Result<(), OpenError> {
+        match url {
+            DatabaseUrl::Postgres(url) => {
+                use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+                let mut conn =
+                    <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
+                        .map_err(|e| OpenError::Connect(e.to_string()))?;
+                conn.run_pending_migrations(PG_MIGRATIONS)
+                    .map_err(|e| OpenError::Migrate(e.to_string()))?;
+            }
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
+                }
+                let mut conn = open_sqlite(&path.to_string_lossy(), busy)
+                    .map_err(|e| OpenError::Connect(e.to_string()))?;
+                conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| OpenError::Migrate(e.to_string()))?;
+            }
+        }
+        Ok(())
+    })
+    .await;
+    joined.map_err(|e| OpenError::Migrate(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_pick_their_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/layer2.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("data/layer2.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:p@localhost/db").map(|u| u.backend()),
+            Ok(Backend::Postgres)
+        );
+        assert!(DatabaseUrl::parse("sqlite::memory:").is_err());
+        assert!(DatabaseUrl::parse("mysql://localhost/db").is_err());
+    }
+
+    #[test]
+    fn redacted_url_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db.internal:5432/layer2").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db.internal:5432/layer2");
+        assert!(!url.redacted().contains("s3cret"));
+    }
+}

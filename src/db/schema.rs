@@ -1,0 +1,159 @@
+//! The tables, written once for both backends with the portable types of `db::types`.
+//! Kept by hand (print-schema would emit backend-specific types); migrations are the source.
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    clients (id) {
+        id -> PortableUuid,
+        name -> Text,
+        environment -> Text,
+        regulated -> Bool,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    api_keys (id) {
+        id -> PortableUuid,
+        client_id -> Nullable<PortableUuid>,
+        role -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        label -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        revoked_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    asset_types (id) {
+        id -> Text,
+        decimals -> Integer,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    customers (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        external_id -> Text,
+        customer_type -> Text,
+        status -> Text,
+        first_name -> Nullable<Text>,
+        middle_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        registered_name -> Nullable<Text>,
+        trading_name -> Nullable<Text>,
+        email_address -> Nullable<Text>,
+        telephone_number -> Nullable<Text>,
+        accredited_investor -> Bool,
+        version -> BigInt,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    customer_status_history (id) {
+        id -> PortableUuid,
+        customer_id -> PortableUuid,
+        client_id -> PortableUuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Text,
+        updated_by -> Text,
+        actor -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    applications (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        customer_external_id -> Text,
+        application_type -> Text,
+        status -> Text,
+        terms_and_conditions_accepted -> Bool,
+        version -> BigInt,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    accounts (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        customer_id -> PortableUuid,
+        external_id -> Text,
+        product_id -> Text,
+        asset_type_id -> Text,
+        status -> Text,
+        current_balance -> BigInt,
+        available_balance -> BigInt,
+        is_default -> Bool,
+        version -> BigInt,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+        closed_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    payors (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        customer_id -> PortableUuid,
+        external_id -> Text,
+        first_name -> Nullable<Text>,
+        middle_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        company_name -> Nullable<Text>,
+        email_address -> Nullable<Text>,
+        phone_number -> Nullable<Text>,
+        state -> Nullable<Text>,
+        country_code -> Text,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::joinable!(api_keys -> clients (client_id));
+diesel::joinable!(customers -> clients (client_id));
+diesel::joinable!(customer_status_history -> customers (customer_id));
+diesel::joinable!(applications -> clients (client_id));
+diesel::joinable!(accounts -> customers (customer_id));
+diesel::joinable!(accounts -> asset_types (asset_type_id));
+diesel::joinable!(payors -> customers (customer_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    clients,
+    api_keys,
+    asset_types,
+    customers,
+    customer_status_history,
+    applications,
+    accounts,
+    payors,
+);

@@ -1,0 +1,36 @@
+//! Clients (tenants) and their API keys: environments, roles and who may create customers
+//! directly. The key format and hashing live in `auth.rs`.
+
+use crate::db::types::text_enum;
+
+text_enum! {
+    /// Whether a client works with test data (SANDBOX) or real customers (PRODUCTION).
+    #[derive(async_graphql::Enum)]
+    Environment {
+        /// Test data only; applications can be decided by the client itself.
+        Sandbox = "SANDBOX",
+        /// Real customers and money.
+        Production = "PRODUCTION",
+    }
+}
+
+text_enum! {
+    /// What an API key acts as.
+    KeyRole {
+        Client = "CLIENT",
+        Operator = "OPERATOR",
+    }
+}
+
+text_enum! {
+    /// Who made a change recorded in a history.
+    #[derive(async_graphql::Enum)]
+    Actor {
+        /// A client of the platform, through its API key.
+        Client = "CLIENT",
+        /// The platform's operator.
+        Operator = "OPERATOR",
+        /// The server itself (seeding, cascades, expiry).
+        System = "SYSTEM",
+    }
+}

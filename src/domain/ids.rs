@@ -1,0 +1,33 @@
+//! Internal keys: UUID v7, time-ordered. Customers, accounts and payors also carry an id that
+//! the client chooses (`customerId`, `accountId`, `payorId`), so their internal keys are `*Key`.
+
+use crate::db::types::uuid_id;
+
+uuid_id!(
+    /// A client (tenant) of the platform.
+    ClientId
+);
+uuid_id!(
+    /// An API key.
+    ApiKeyId
+);
+uuid_id!(
+    /// A customer's internal key (its `customerId` is the client's own reference).
+    CustomerKey
+);
+uuid_id!(
+    /// An entry in a customer's status history.
+    StatusHistoryId
+);
+uuid_id!(
+    /// An application.
+    ApplicationId
+);
+uuid_id!(
+    /// An account's internal key (its `accountId` is the client's own reference).
+    AccountKey
+);
+uuid_id!(
+    /// A payor's internal key (its `payorId` is the client's own reference).
+    PayorKey
+);

@@ -1,0 +1,64 @@
+//! The GraphQL API: schema builder, roots, object types, errors. Resolvers call the store
+//! with the caller's scope and never hold a connection while their children resolve.
+
+pub mod error;
+pub mod node;
+pub mod query;
+pub mod types;
+
+use async_graphql::{Context, EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
+
+use crate::db::Database;
+use crate::domain::tenancy::Principal;
+use error::{ApiError, ApiResult};
+
+/// The schema type served on /graphql.
+pub type AppSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+
+/// Limits applied to every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 16,
+            max_complexity: 5_000,
+        }
+    }
+}
+
+/// Per-request data: who is calling, and the database. Built in the HTTP handler after
+/// authentication, so every resolver runs for a known principal.
+#[derive(Clone)]
+pub struct RequestContext {
+    pub principal: Principal,
+    pub db: Database,
+}
+
+/// The request's context; missing only if a request bypassed the handler.
+pub fn request<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+        .map_err(|e| ApiError::internal(&format!("request context missing: {}", e.message)))
+}
+
+/// Builds the schema with its limits.
+pub fn build_schema(limits: Limits) -> AppSchema {
+    Schema::build(query::Query, EmptyMutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The schema as SDL, sorted, as checked in at `schema.graphql`.
+pub fn sdl(schema: &AppSchema) -> String {
+    schema.sdl_with_options(
+        SDLExportOptions::new()
+            .sorted_fields()
+            .sorted_arguments()
+            .sorted_enum_items(),
+    )
+}

@@ -1,0 +1,53 @@
+//! The query root: `viewer` and `node`. Domain queries join it in later capabilities.
+
+use async_graphql::{Context, ID, Object};
+
+use super::error::{ApiError, ApiResult};
+use super::node::{self, Node, NodeKind};
+use super::request;
+use super::types::client::Client;
+use super::types::customer::Customer;
+use crate::domain::ids::{ClientId, CustomerKey};
+use crate::store;
+
+/// Reads.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The client whose API key made this request; null for the platform operator, which
+    /// acts across clients and belongs to none.
+    async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Option<Client>> {
+        let rc = request(ctx)?;
+        let Some(client_id) = rc.principal.client_id() else {
+            return Ok(None);
+        };
+        let mut pooled = rc.db.conn().await?;
+        let client = store::clients::find(&mut pooled.conn(), &rc.principal.scope(), client_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(&"the caller's client row is missing"))?;
+        Ok(Some(Client(client)))
+    }
+
+    /// Any object by its global id, if the caller may see it; null otherwise (an object of
+    /// another client is indistinguishable from one that does not exist).
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as returned in an object's `id` field.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
+        let rc = request(ctx)?;
+        let (kind, key) = node::decode(&id)?;
+        let scope = rc.principal.scope();
+        let mut pooled = rc.db.conn().await?;
+        let conn = &mut pooled.conn();
+        Ok(match kind {
+            NodeKind::Client => store::clients::find(conn, &scope, ClientId(key))
+                .await?
+                .map(|c| Node::Client(Client(c))),
+            NodeKind::Customer => store::customers::find(conn, &scope, CustomerKey(key))
+                .await?
+                .map(|c| Node::Customer(Customer(c))),
+        })
+    }
+}

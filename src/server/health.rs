@@ -1,0 +1,25 @@
+//! Liveness (`/healthz`: the process answers, no database) and readiness (`/readyz`: the
+//! database answers and the server is not draining for shutdown).
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::AppState;
+
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if state.is_draining() {
+        return HttpResponse::ServiceUnavailable().json(json!({ "status": "draining" }));
+    }
+    match tokio::time::timeout(PING_TIMEOUT, state.db.ping()).await {
+        Ok(true) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        _ => HttpResponse::ServiceUnavailable().json(json!({ "status": "database unavailable" })),
+    }
+}

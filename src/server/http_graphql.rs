@@ -1,0 +1,240 @@
+//! The /graphql endpoint: authentication before anything else, bounded bodies, queries over
+//! GET (mutations refused there), and a JSON error body for every refusal.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use super::AppState;
+use super::request_log::OperationInfo;
+use crate::auth::{self, AuthError};
+use crate::domain::tenancy::Principal;
+use crate::graphql::RequestContext;
+
+/// A GraphQL-shaped error body with an HTTP status, for refusals before execution.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    }))
+}
+
+/// Authenticates every request to /graphql before its body is read; 401 ends it there.
+pub async fn require_api_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        let response = error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "misconfigured",
+        );
+        return Ok(req.into_response(response));
+    };
+    let header = req
+        .headers()
+        .get(AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or_default());
+    match auth::authenticate(&state.db, header).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+        Err(AuthError::Unavailable) => {
+            let response = error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                AuthError::Unavailable.message(),
+            );
+            Ok(req.into_response(response))
+        }
+        Err(error) => {
+            let mut response =
+                error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", error.message());
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                actix_web::http::header::HeaderValue::from_static("Bearer realm=\"layer2\""),
+            );
+            Ok(req.into_response(response))
+        }
+    }
+}
+
+/// `POST /graphql` with an `application/json` body of one GraphQL request.
+pub async fn post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send the GraphQL request as application/json",
+        );
+    }
+    let limit = state.body_limit;
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the request body is larger than {limit} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large();
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "the request body could not be read",
+            );
+        };
+        if body.len() + chunk.len() > limit {
+            return too_large();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(_) if body.first() == Some(&b'[') => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "batched requests are not supported",
+            );
+        }
+        Err(error) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("the body is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    execute(&state, &req, request).await
+}
+
+/// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
+pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let request = match async_graphql::http::parse_query_string(req.query_string()) {
+        Ok(request) => request,
+        Err(error) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("invalid GraphQL GET request: {error}"),
+            );
+        }
+    };
+    if is_mutation(&request) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "mutations must be sent with POST",
+        );
+        response.headers_mut().insert(
+            ALLOW,
+            actix_web::http::header::HeaderValue::from_static("POST"),
+        );
+        return response;
+    }
+    execute(&state, &req, request).await
+}
+
+/// Whether the operation the request selects is anything but a query. A document that does
+/// not parse is left to execution, which reports the syntax error.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let selected = match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) => {
+            // Ambiguous without a name; refuse if any operation could write.
+            ops.values()
+                .map(|op| op.node.ty)
+                .find(|ty| *ty != OperationType::Query)
+        }
+    };
+    selected.is_some_and(|ty| ty != OperationType::Query)
+}
+
+async fn execute(
+    state: &AppState,
+    req: &HttpRequest,
+    request: async_graphql::Request,
+) -> HttpResponse {
+    let Some(principal) = req.extensions().get::<Principal>().copied() else {
+        return error_response(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            AuthError::Missing.message(),
+        );
+    };
+    let operation = request.operation_name.clone();
+    let request = request.data(RequestContext {
+        principal,
+        db: state.db.clone(),
+    });
+    let response = state.schema.execute(request).await;
+    let error_codes: Vec<String> = response
+        .errors
+        .iter()
+        .map(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .map(|c| c.to_string().trim_matches('"').to_owned())
+                .unwrap_or_else(|| "GRAPHQL_VALIDATION".to_owned())
+        })
+        .collect();
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => body,
+        Err(_) => {
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "response could not be encoded",
+            );
+        }
+    };
+    let mut http = HttpResponse::Ok();
+    for (name, value) in response.http_headers.iter() {
+        if let Ok(value) = value.to_str() {
+            http.append_header((name.as_str(), value));
+        }
+    }
+    let mut http = http.content_type("application/json").body(body);
+    http.extensions_mut().insert(OperationInfo {
+        name: operation,
+        error_codes,
+        principal: Some(principal),
+    });
+    http
+}

@@ -1,0 +1,158 @@
+//! The HTTP server: routes, shared state, and an orderly shutdown (readiness fails first,
+//! then the listener closes and in-flight requests finish).
+
+mod graphiql;
+mod health;
+pub mod http_graphql;
+mod request_log;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::db::Database;
+use crate::graphql::{AppSchema, Limits, build_schema};
+
+/// What the server needs besides the database.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    pub body_limit: usize,
+    pub limits: Limits,
+    pub shutdown_grace: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+impl ServerSettings {
+    /// Defaults suited to tests and local runs, listening on `bind`.
+    pub fn local(bind: SocketAddr) -> Self {
+        Self {
+            bind,
+            workers: 2,
+            body_limit: 1_048_576,
+            limits: Limits::default(),
+            shutdown_grace: Duration::ZERO,
+            shutdown_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// State shared by every worker.
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: Database,
+    pub body_limit: usize,
+    draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
+
+/// A started server.
+pub struct RunningServer {
+    /// The address actually bound (useful with port 0).
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+    draining: Arc<AtomicBool>,
+    grace: Duration,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    db: Database,
+}
+
+impl RunningServer {
+    /// Graceful stop: /readyz answers 503 for the grace period, then the listener closes,
+    /// in-flight requests finish (up to the shutdown timeout), and the pool closes.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        self.draining.store(true, Ordering::SeqCst);
+        tracing::info!(
+            grace_ms = self.grace.as_millis() as u64,
+            "shutting down: readiness now fails"
+        );
+        tokio::time::sleep(self.grace).await;
+        self.handle.stop(true).await;
+        let result = self
+            .task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        self.db.close();
+        tracing::info!("shut down");
+        result
+    }
+
+    /// Waits until the server stops on its own (it does not, unless it fails).
+    pub async fn wait(&mut self) -> std::io::Result<()> {
+        (&mut self.task)
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Binds and starts serving. The server runs on its own worker threads.
+pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<RunningServer> {
+    let draining = Arc::new(AtomicBool::new(false));
+    let state = web::Data::new(AppState {
+        schema: build_schema(settings.limits),
+        db: db.clone(),
+        body_limit: settings.body_limit,
+        draining: draining.clone(),
+    });
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(from_fn(request_log::log_request))
+            .wrap(Compress::default())
+            .service(
+                web::resource("/graphql")
+                    .wrap(from_fn(http_graphql::require_api_key))
+                    .route(web::post().to(http_graphql::post))
+                    .route(web::get().to(http_graphql::get))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .route("/", web::get().to(graphiql::page))
+            .route("/graphiql", web::get().to(graphiql::page))
+            .route("/graphiql/assets/{name}", web::get().to(graphiql::asset))
+            .route("/healthz", web::get().to(health::healthz))
+            .route("/readyz", web::get().to(health::readyz))
+    })
+    .disable_signals()
+    .shutdown_timeout(settings.shutdown_timeout.as_secs());
+    if settings.workers > 0 {
+        server = server.workers(settings.workers);
+    }
+    let server = server.bind(settings.bind)?;
+    let addr = server.addrs().first().copied().unwrap_or(settings.bind);
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    Ok(RunningServer {
+        addr,
+        handle,
+        draining,
+        grace: settings.shutdown_grace,
+        task,
+        db,
+    })
+}
+
+async fn method_not_allowed() -> actix_web::HttpResponse {
+    let mut response = http_graphql::error_response(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "use POST (or GET for queries)",
+    );
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static("GET, POST"),
+    );
+    response
+}

@@ -1,0 +1,68 @@
+//! Accounts. Every read and write is limited to the caller's scope; balances are integer
+//! minor units of the account's asset.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::{StoreError, ensure_in_scope, scoped};
+use crate::db::schema::accounts;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch};
+use crate::domain::account::ProductId;
+use crate::domain::ids::{AccountKey, ClientId, CustomerKey};
+use crate::domain::status::AccountStatus;
+use crate::domain::tenancy::Scope;
+
+/// An account row.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    pub id: AccountKey,
+    pub client_id: ClientId,
+    pub customer_id: CustomerKey,
+    /// The client's own reference for this account (`accountId` on the API).
+    pub external_id: String,
+    pub product_id: ProductId,
+    pub asset_type_id: String,
+    pub status: AccountStatus,
+    pub current_balance: i64,
+    pub available_balance: i64,
+    pub is_default: bool,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+}
+
+/// Inserts an account. Call inside the transaction that creates or checks its customer.
+pub async fn insert(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    account: &Account,
+) -> Result<(), StoreError> {
+    ensure_in_scope(scope, account.client_id)?;
+    dispatch!(conn, c => {
+        diesel::insert_into(accounts::table).values(account).execute(c).await?;
+    });
+    Ok(())
+}
+
+/// A customer's accounts, oldest first, if the scope reaches them.
+pub async fn list_for_customer(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    customer: CustomerKey,
+) -> Result<Vec<Account>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(
+            accounts::table.filter(accounts::customer_id.eq(customer)),
+            accounts::client_id,
+            scope
+        )
+        .order((accounts::created_at, accounts::id))
+        .select(Account::as_select())
+        .load(c)
+        .await?
+    });
+    Ok(found)
+}

@@ -1,0 +1,82 @@
+//! Clients (tenants). Creating one is the platform's act (CLI, seeding); reading one is
+//! limited by the caller's scope.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::StoreError;
+use crate::db::schema::clients;
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch};
+use crate::domain::client::Environment;
+use crate::domain::ids::ClientId;
+use crate::domain::tenancy::Scope;
+
+/// A client (tenant) of the platform.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = clients)]
+pub struct Client {
+    pub id: ClientId,
+    pub name: String,
+    pub environment: Environment,
+    pub regulated: bool,
+    pub created_at: Timestamp,
+}
+
+/// Creates a client. Not tenant data: only the platform (CLI, seeding) calls this.
+pub async fn create(
+    conn: &mut Conn<'_>,
+    name: &str,
+    environment: Environment,
+    regulated: bool,
+) -> Result<Client, StoreError> {
+    let client = Client {
+        id: ClientId::new(),
+        name: name.to_owned(),
+        environment,
+        regulated,
+        created_at: Timestamp::now(),
+    };
+    dispatch!(conn, c => {
+        diesel::insert_into(clients::table).values(&client).execute(c).await?;
+    });
+    Ok(client)
+}
+
+/// The client with this id, if the scope reaches it.
+pub async fn find(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: ClientId,
+) -> Result<Option<Client>, StoreError> {
+    if !scope.includes(id) {
+        return Ok(None);
+    }
+    let found = dispatch!(conn, c => {
+        clients::table
+            .find(id)
+            .select(Client::as_select())
+            .first(c)
+            .await
+            .optional()?
+    });
+    Ok(found)
+}
+
+/// Every client, oldest first (the platform's view, for the CLI).
+pub async fn list_all(conn: &mut Conn<'_>) -> Result<Vec<Client>, StoreError> {
+    let all = dispatch!(conn, c => {
+        clients::table
+            .order((clients::created_at, clients::id))
+            .select(Client::as_select())
+            .load(c)
+            .await?
+    });
+    Ok(all)
+}
+
+/// How many clients exist: zero on a new database.
+pub async fn count(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    let n = dispatch!(conn, c => clients::table.count().get_result(c).await?);
+    Ok(n)
+}
