@@ -2,6 +2,7 @@
 //! with the caller's scope and never hold a connection while their children resolve.
 
 pub mod error;
+mod error_codes;
 pub mod node;
 pub mod query;
 pub mod types;
@@ -50,6 +51,7 @@ pub fn build_schema(limits: Limits) -> AppSchema {
     Schema::build(query::Query, EmptyMutation, EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        .extension(error_codes::ErrorCodesFactory)
         .finish()
 }
 

@@ -61,7 +61,10 @@ pub fn decode_as(id: &str, kind: NodeKind) -> Result<uuid::Uuid, ApiError> {
 
 /// An object with a global id, fetchable with `node(id)`.
 #[derive(Interface)]
-#[expect(clippy::large_enum_variant, reason = "short-lived, one per resolved field")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "short-lived, one per resolved field"
+)]
 #[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global id."))]
 pub enum Node {
     Client(Client),

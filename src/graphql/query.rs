@@ -10,9 +10,12 @@ use super::types::customer::Customer;
 use crate::domain::ids::{ClientId, CustomerKey};
 use crate::store;
 
-/// Reads.
+/// The entry points for reading: the caller (`viewer`) and any object by its global id
+/// (`node`).
 pub struct Query;
 
+/// The entry points for reading: the caller (`viewer`) and any object by its global id
+/// (`node`).
 #[Object]
 impl Query {
     /// The client whose API key made this request; null for the platform operator, which

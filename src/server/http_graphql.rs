@@ -211,7 +211,7 @@ async fn execute(
                 .as_ref()
                 .and_then(|x| x.get("code"))
                 .map(|c| c.to_string().trim_matches('"').to_owned())
-                .unwrap_or_else(|| "GRAPHQL_VALIDATION".to_owned())
+                .unwrap_or_default()
         })
         .collect();
     let body = match serde_json::to_vec(&response) {

@@ -10,6 +10,8 @@ use crate::store;
 /// its own customers.
 pub struct Client(pub store::clients::Client);
 
+/// A client of the platform (a fintech or financial institution) that onboards and manages
+/// its own customers.
 #[Object]
 impl Client {
     /// The client's opaque global id.

@@ -11,6 +11,8 @@ use crate::store;
 /// application or created directly by a regulated client.
 pub struct Customer(pub store::customers::Customer);
 
+/// A client's customer: an individual (KYC) or a corporation (KYB), onboarded through an
+/// application or created directly by a regulated client.
 #[Object]
 impl Customer {
     /// The customer's opaque global id.

@@ -1,0 +1,238 @@
+//! The integration-test harness: a fresh database per test on SQLite (a temp file) or
+//! PostgreSQL (a database in the shared throwaway cluster), the real server on a free port,
+//! and helpers to speak GraphQL to it over HTTP.
+
+pub mod postgres;
+
+use std::net::SocketAddr;
+
+use layer2::auth::ApiKeySecret;
+use layer2::db::{Database, DatabaseUrl, DbSettings};
+use layer2::seed::{self, Sandbox};
+use layer2::server::{self, RunningServer, ServerSettings};
+use layer2::store;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A new, empty database of one backend, removed (SQLite) or abandoned to the throwaway
+/// cluster (PostgreSQL) after the test.
+pub struct TestDb {
+    pub url: String,
+    /// The PostgreSQL database name, for administrative SQL.
+    pub pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A fresh database; `None` (after saying why, loudly) when PostgreSQL is not available
+    /// here, which fails the test instead under `CI=true`.
+    pub async fn fresh(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Some(Self {
+                    url,
+                    pg_name: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let created = match postgres::server() {
+                    Ok(server) => server.create_database().await,
+                    Err(why) => Err(why),
+                };
+                match created {
+                    Ok((url, name)) => Some(Self {
+                        url,
+                        pg_name: Some(name),
+                        _dir: None,
+                    }),
+                    Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                        panic!("PostgreSQL tests must run under CI=true, but: {why}")
+                    }
+                    Err(why) => {
+                        eprintln!("SKIPPED (PostgreSQL unavailable): {why}");
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn settings(&self) -> DbSettings {
+        DbSettings {
+            url: DatabaseUrl::parse(&self.url).expect("test URL parses"),
+            pool_size: 8,
+            acquire_timeout: std::time::Duration::from_secs(5),
+            statement_timeout: std::time::Duration::from_secs(10),
+        }
+    }
+
+    /// Administrative SQL against the PostgreSQL server (not the test's database).
+    pub async fn pg_admin(&self, sql: &str) {
+        let server = postgres::server().expect("PostgreSQL server");
+        server.admin(sql).await.expect("admin SQL");
+    }
+}
+
+/// The real server on a free port over a fresh, seeded database.
+pub struct TestApp {
+    pub db: TestDb,
+    pub database: Database,
+    pub addr: SocketAddr,
+    pub sandbox: Sandbox,
+    server: Option<RunningServer>,
+    http: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_configured(backend, |_| {}).await
+    }
+
+    /// Starts with server settings adjusted by `configure`.
+    pub async fn start_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServerSettings),
+    ) -> Option<Self> {
+        let db = TestDb::fresh(backend).await?;
+        let database = Database::open(&db.settings())
+            .await
+            .expect("database opens");
+        let sandbox = seed::ensure_sandbox(&database)
+            .await
+            .expect("seed")
+            .expect("new database is seeded");
+        let mut settings = ServerSettings::local("127.0.0.1:0".parse().expect("address"));
+        settings.workers = 1;
+        configure(&mut settings);
+        let server = server::start(&settings, database.clone()).expect("server starts");
+        Some(Self {
+            db,
+            database,
+            addr: server.addr,
+            sandbox,
+            server: Some(server),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn key(&self) -> &str {
+        self.sandbox.key.expose()
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// POSTs a GraphQL request with `key` as the bearer token; returns status and body.
+    pub async fn gql_as(&self, key: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url("/graphql"))
+            .bearer_auth(key)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// A GraphQL request as the sandbox client; asserts HTTP 200.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let (status, body) = self.gql_as(self.key(), query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Another sandbox client (a second tenant) with its own key and customers.
+    pub async fn another_client(&self) -> Sandbox {
+        seed::create_sandbox(&self.database)
+            .await
+            .expect("second sandbox")
+    }
+
+    /// A new operator key.
+    pub async fn operator_key(&self) -> ApiKeySecret {
+        let key = ApiKeySecret::generate();
+        let mut pooled = self.database.conn().await.expect("connection");
+        store::api_keys::insert(
+            &mut pooled.conn(),
+            &key.to_record(None, Some("test operator".into())),
+        )
+        .await
+        .expect("operator key stored");
+        key
+    }
+
+    /// The running server, to shut it down while the test goes on.
+    pub fn take_server(&mut self) -> RunningServer {
+        self.server.take().expect("server still running")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.expect("clean shutdown");
+        }
+    }
+}
+
+/// The `extensions.code` of each error in a GraphQL response body.
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Declares each test once per backend: `mod name { fn sqlite(); fn postgres(); }`.
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let $app = $crate::harness::TestApp::start($crate::harness::Backend::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    $body
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some($app) =
+                        $crate::harness::TestApp::start($crate::harness::Backend::Postgres).await
+                    else {
+                        return;
+                    };
+                    $body
+                }
+            }
+        )*
+    };
+}
+pub(crate) use both_backends;

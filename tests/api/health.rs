@@ -1,0 +1,98 @@
+//! Liveness and readiness: /healthz never touches the database; /readyz follows the database
+//! and turns 503 as soon as shutdown begins.
+
+use std::time::Duration;
+
+use crate::harness::{Backend, TestApp, both_backends};
+
+async fn status(app: &TestApp, path: &str) -> u16 {
+    app.http()
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+both_backends! {
+    async fn healthz_and_readyz_answer_ok(app) {
+        assert_eq!(status(&app, "/healthz").await, 200);
+        assert_eq!(status(&app, "/readyz").await, 200);
+        let body: serde_json::Value = app.http().get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+    }
+}
+
+async fn readiness_fails_first_on_shutdown(backend: Backend) {
+    let Some(mut app) = TestApp::start_configured(backend, |settings| {
+        settings.shutdown_grace = Duration::from_secs(2);
+    })
+    .await
+    else {
+        return;
+    };
+    let server = app.take_server();
+    let shutdown = tokio::spawn(server.shutdown());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Draining: not ready, but alive and still serving requests.
+    assert_eq!(status(&app, "/readyz").await, 503);
+    assert_eq!(status(&app, "/healthz").await, 200);
+    let (code, _) = app
+        .gql_as(app.key(), "{ viewer { id } }", serde_json::json!({}))
+        .await;
+    assert_eq!(code, 200);
+    shutdown.await.unwrap().unwrap();
+    assert!(
+        app.http().get(app.url("/healthz")).send().await.is_err(),
+        "listener closed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_first_on_shutdown_sqlite() {
+    readiness_fails_first_on_shutdown(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_fails_first_on_shutdown_postgres() {
+    readiness_fails_first_on_shutdown(Backend::Postgres).await;
+}
+
+/// PostgreSQL can be taken away from a running server: refuse new connections to the test's
+/// database and end the open ones, then allow them again. (An embedded SQLite file has no
+/// such outage to simulate.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_follows_the_database_down_and_back_postgres() {
+    let Some(app) = TestApp::start(Backend::Postgres).await else {
+        return;
+    };
+    assert_eq!(status(&app, "/readyz").await, 200);
+    let name = app.db.pg_name.clone().expect("PostgreSQL database name");
+    app.db
+        .pg_admin(&format!(
+            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .await;
+    assert_eq!(status(&app, "/readyz").await, 503);
+    assert_eq!(
+        status(&app, "/healthz").await,
+        200,
+        "liveness never touches the database"
+    );
+    let (code, body) = app
+        .gql_as(app.key(), "{ viewer { id } }", serde_json::json!({}))
+        .await;
+    assert_eq!(code, 503, "{body}");
+    assert_eq!(crate::harness::error_codes(&body), ["UNAVAILABLE"]);
+
+    app.db
+        .pg_admin(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
+        .await;
+    assert_eq!(status(&app, "/readyz").await, 200);
+    let (code, _) = app
+        .gql_as(app.key(), "{ viewer { id } }", serde_json::json!({}))
+        .await;
+    assert_eq!(code, 200);
+}
