@@ -148,11 +148,8 @@ pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Princip
         return Err(AuthError::Rejected);
     }
     match (record.role, record.client_id) {
-        (KeyRole::Client, Some(client_id)) => Ok(Principal::Client {
-            client_id,
-            key_id: record.id,
-        }),
-        (KeyRole::Operator, None) => Ok(Principal::Operator { key_id: record.id }),
+        (KeyRole::Client, Some(client_id)) => Ok(Principal::client(client_id, record.id)),
+        (KeyRole::Operator, None) => Ok(Principal::operator(record.id)),
         // The table's CHECK makes this impossible; refuse rather than guess.
         _ => Err(AuthError::Rejected),
     }

@@ -49,9 +49,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn open(cli: &Cli) -> anyhow::Result<Database> {
-    Database::open(&cli.database.settings())
+    let settings = cli
+        .database
+        .settings()
+        .map_err(|why| anyhow::anyhow!("DATABASE_URL: {why}"))?;
+    Database::open(&settings)
         .await
-        .with_context(|| format!("opening {}", cli.database.database_url.redacted()))
+        .with_context(|| format!("opening {}", settings.url.redacted()))
 }
 
 fn store_error(error: store::StoreError) -> anyhow::Error {
@@ -60,7 +64,7 @@ fn store_error(error: store::StoreError) -> anyhow::Error {
 
 async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let db = open(cli).await?;
-    tracing::info!(database = %cli.database.database_url.redacted(), "database ready");
+    tracing::info!(backend = ?db.backend(), "database ready");
     let sandbox = if cli.server.no_sandbox {
         None
     } else {
@@ -131,7 +135,8 @@ fn print_sandbox(sandbox: &Sandbox) {
     for customer in &sandbox.customers {
         println!(
             "  Sandbox customer : {} ({})",
-            customer.external_id, customer.customer_type
+            customer.external_id,
+            customer.customer_type()
         );
     }
 }

@@ -118,9 +118,16 @@ impl From<EnvironmentArg> for Environment {
 pub struct DatabaseArgs {
     /// postgres://user:pass@host/db for PostgreSQL, or sqlite://path for the embedded
     /// database file (created if missing).
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://layer2.db",
-          value_parser = DatabaseUrl::parse, global = true, hide_env_values = true)]
-    pub database_url: DatabaseUrl,
+    // Kept as text and parsed by `settings`, so that a mistyped URL's password is never
+    // echoed in clap's error message.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://layer2.db",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: String,
 
     /// Maximum number of pooled database connections.
     #[arg(long, env = "LAYER2_POOL_SIZE", default_value_t = 16, global = true,
@@ -148,13 +155,14 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    pub fn settings(&self) -> DbSettings {
-        DbSettings {
-            url: self.database_url.clone(),
+    /// The settings, or why `DATABASE_URL` is unusable (without repeating the URL).
+    pub fn settings(&self) -> Result<DbSettings, String> {
+        Ok(DbSettings {
+            url: DatabaseUrl::parse(&self.database_url)?,
             pool_size: self.pool_size as usize,
             acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
-        }
+        })
     }
 }
 

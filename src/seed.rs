@@ -1,17 +1,22 @@
 //! Sandbox data: a SANDBOX client with an API key and two ACTIVE customers (one individual,
 //! one corporation), each with a default account. Written in one transaction.
 
+use chrono::NaiveDate;
+
 use crate::auth::ApiKeySecret;
 use crate::db::types::Timestamp;
-use crate::db::{Database, write_tx};
+use crate::db::{Conn, Database, write_tx};
 use crate::domain::account::ProductId;
 use crate::domain::client::{Actor, Environment};
-use crate::domain::customer::CustomerType;
+use crate::domain::customer::{
+    Address, CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails,
+    Sensitive, UsResidencyStatus,
+};
 use crate::domain::ids::{AccountKey, ClientId, CustomerKey};
 use crate::domain::status::CustomerStatus;
 use crate::domain::tenancy::Scope;
 use crate::store::accounts::Account;
-use crate::store::customers::{ChangeNote, Customer};
+use crate::store::customers::{ChangeNote, Customer, Details};
 use crate::store::{self, StoreError};
 
 /// What a new sandbox consists of; the key is shown once.
@@ -23,32 +28,29 @@ pub struct Sandbox {
 }
 
 /// Seeds a sandbox if the database has no client yet; `None` when it already had one.
+/// Safe when several servers start on one new database at once: exactly one seeds.
 pub async fn ensure_sandbox(db: &Database) -> Result<Option<Sandbox>, StoreError> {
+    let key = ApiKeySecret::generate();
     let mut pooled = db.conn().await?;
-    if store::clients::count(&mut pooled.conn()).await? > 0 {
-        return Ok(None);
-    }
-    drop(pooled);
-    create_sandbox(db).await.map(Some)
+    let created = write_tx!(&mut pooled.conn(), tx => {
+        store::clients::serialize_seeding(tx).await?;
+        if store::clients::count(tx).await? > 0 {
+            return Ok(None);
+        }
+        create_in(tx, &key).await.map(Some)
+    })?;
+    Ok(created.map(|(client, customers)| Sandbox {
+        client,
+        key,
+        customers,
+    }))
 }
 
 /// Creates a new sandbox client, its key, and its two default customers with accounts.
 pub async fn create_sandbox(db: &Database) -> Result<Sandbox, StoreError> {
     let key = ApiKeySecret::generate();
     let mut pooled = db.conn().await?;
-    let (client, customers) = write_tx!(&mut pooled.conn(), tx => {
-        let client = store::clients::create(tx, "Sandbox client", Environment::Sandbox, false).await?;
-        store::api_keys::insert(tx, &key.to_record(Some(client.id), Some("sandbox".into()))).await?;
-        let scope = Scope::for_client(client.id);
-        let note = ChangeNote { reason: "sandbox seed", updated_by: "layer2", actor: Actor::System };
-        let mut customers = Vec::new();
-        for (customer, account) in default_customers(client.id) {
-            store::customers::insert(tx, &scope, &customer, &note).await?;
-            store::accounts::insert(tx, &scope, &account).await?;
-            customers.push(customer);
-        }
-        Ok((client, customers))
-    })?;
+    let (client, customers) = write_tx!(&mut pooled.conn(), tx => create_in(tx, &key).await)?;
     Ok(Sandbox {
         client,
         key,
@@ -56,22 +58,36 @@ pub async fn create_sandbox(db: &Database) -> Result<Sandbox, StoreError> {
     })
 }
 
+async fn create_in(
+    tx: &mut Conn<'_>,
+    key: &ApiKeySecret,
+) -> Result<(store::clients::Client, Vec<Customer>), StoreError> {
+    let client = store::clients::create(tx, "Sandbox client", Environment::Sandbox, false).await?;
+    store::api_keys::insert(tx, &key.to_record(Some(client.id), Some("sandbox".into()))).await?;
+    let scope = Scope::for_client(client.id);
+    let note = ChangeNote {
+        reason: "sandbox seed",
+        updated_by: "layer2",
+        actor: Actor::System,
+    };
+    let mut customers = Vec::new();
+    for (customer, account) in default_customers(client.id) {
+        store::customers::insert(tx, &scope, &customer, &note).await?;
+        store::accounts::insert(tx, &scope, &account).await?;
+        customers.push(customer);
+    }
+    Ok((client, customers))
+}
+
 /// The sandbox's two customers, each with its default account.
 fn default_customers(client_id: ClientId) -> [(Customer, Account); 2] {
     let now = Timestamp::now();
-    let customer = |external_id: &str, customer_type| Customer {
+    let customer = |external_id: &str, details| Customer {
         id: CustomerKey::new(),
         client_id,
         external_id: external_id.to_owned(),
-        customer_type,
         status: CustomerStatus::Active,
-        first_name: None,
-        middle_name: None,
-        last_name: None,
-        registered_name: None,
-        trading_name: None,
-        email_address: None,
-        telephone_number: None,
+        details,
         accredited_investor: false,
         version: 1,
         created_at: now,
@@ -93,22 +109,74 @@ fn default_customers(client_id: ClientId) -> [(Customer, Account); 2] {
         updated_at: now,
         closed_at: None,
     };
-
-    let individual = Customer {
-        first_name: Some("Amelia".into()),
-        middle_name: Some("Rose".into()),
-        last_name: Some("Hartley".into()),
-        email_address: Some("amelia.hartley@example.com".into()),
-        telephone_number: Some("+14155550123".into()),
-        ..customer("sandbox-individual-1", CustomerType::Individual)
+    let address = |line1: &str, city: &str, state: &str, postal_code: &str| Address {
+        unit_number: None,
+        address_line1: line1.to_owned(),
+        address_line2: None,
+        address_line3: None,
+        city: city.to_owned(),
+        state: Some(state.to_owned()),
+        postal_code: Some(postal_code.to_owned()),
+        country_code: "US".to_owned(),
     };
+
+    let individual = customer(
+        "sandbox-individual-1",
+        Details::Individual(IndividualDetails {
+            first_name: "Amelia".into(),
+            middle_name: Some("Rose".into()),
+            last_name: "Hartley".into(),
+            email_address: Some("amelia.hartley@example.com".into()),
+            telephone_number: Some("+14155550123".into()),
+            mailing_address: Some(address(
+                "742 Valencia Street",
+                "San Francisco",
+                "CA",
+                "94110",
+            )),
+            tax_reference_number: Some(Sensitive::new("900-70-1234")),
+            passport_number: Some(Sensitive::new("X12345678")),
+            nationality: Some("US".into()),
+            date_of_birth: NaiveDate::from_ymd_opt(1988, 4, 17),
+            us_residency_status: Some(UsResidencyStatus::UsCitizen),
+            employment_status: Some(EmploymentStatus::Employee),
+            employment_description: None,
+            employer_name: Some("Bayview Health Partners".into()),
+            occupation: Some("Product designer".into()),
+        }),
+    );
     let corporation = Customer {
-        registered_name: Some("Northwind Robotics, Inc.".into()),
-        trading_name: Some("Northwind Robotics".into()),
-        email_address: Some("finance@northwind-robotics.example".into()),
-        telephone_number: Some("+12125550187".into()),
         accredited_investor: true,
-        ..customer("sandbox-corporation-1", CustomerType::Corporation)
+        ..customer(
+            "sandbox-corporation-1",
+            Details::Corporation(CorporationDetails {
+                registered_name: "Northwind Robotics, Inc.".into(),
+                trading_name: Some("Northwind Robotics".into()),
+                registered_number: Some("7341862".into()),
+                registered_address: Some(address(
+                    "251 Little Falls Drive",
+                    "Wilmington",
+                    "DE",
+                    "19808",
+                )),
+                physical_address: Some(address(
+                    "88 Pine Street, Floor 14",
+                    "New York",
+                    "NY",
+                    "10005",
+                )),
+                telephone_number: Some("+12125550187".into()),
+                email_address: Some("finance@northwind-robotics.example".into()),
+                website_address: Some("https://northwind-robotics.example".into()),
+                state_of_incorporation: Some("DE".into()),
+                country_of_incorporation: Some("US".into()),
+                corporate_entity_type: Some(CorporateEntityType::CCorpPrivate),
+                corporate_entity_type_description: None,
+                established_on: NaiveDate::from_ymd_opt(2016, 9, 1),
+                naics: Some("333248".into()),
+                naics_description: Some("All Other Industrial Machinery Manufacturing".into()),
+            }),
+        )
     };
     let individual_account = account(
         &individual,

@@ -1,5 +1,5 @@
-// Mounts GraphiQL against this server's /graphql. The API key goes in the Headers tab
-// (kept in this browser's local storage, never sent anywhere but this server).
+// Mounts GraphiQL against this server's /graphql. The API key goes in the Headers tab; it
+// is not persisted (an operator or production key must not linger in local storage).
 (function () {
   var endpoint = new URL('/graphql', window.location.href).toString();
   var fetcher = GraphiQL.createFetcher({ url: endpoint });
@@ -26,7 +26,7 @@
       fetcher: fetcher,
       defaultQuery: defaultQuery,
       defaultEditorToolsVisibility: 'headers',
-      shouldPersistHeaders: true,
+      shouldPersistHeaders: false,
       defaultHeaders: JSON.stringify({ Authorization: 'Bearer <your API key>' }, null, 2),
     })
   );

@@ -2,7 +2,7 @@
 //! Pools, the connection enum and its dispatch macros, migrations and pragmas live here;
 //! queries live in `store/`.
 
-pub mod schema;
+pub(crate) mod schema;
 pub mod types;
 
 use std::path::PathBuf;
@@ -131,18 +131,39 @@ impl DatabaseUrl {
         }
     }
 
-    /// The URL with any password replaced, safe to log.
+    /// The URL with any password (in the user info or a `password=` parameter) replaced,
+    /// safe to log.
     pub fn redacted(&self) -> String {
         match self {
             Self::Sqlite(path) => format!("sqlite://{}", path.display()),
-            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
-                (Some(scheme_end), Some(at)) if at > scheme_end => {
-                    let userinfo = &url[scheme_end + 3..at];
-                    let user = userinfo.split(':').next().unwrap_or_default();
-                    format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+            Self::Postgres(url) => {
+                let (base, query) = url.split_once('?').unwrap_or((url, ""));
+                let base = match (base.find("://"), base.rfind('@')) {
+                    (Some(scheme_end), Some(at)) if at > scheme_end => {
+                        let userinfo = &base[scheme_end + 3..at];
+                        match userinfo.split_once(':') {
+                            Some((user, _)) => {
+                                format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..])
+                            }
+                            None => base.to_owned(),
+                        }
+                    }
+                    _ => base.to_owned(),
+                };
+                if query.is_empty() {
+                    return base;
                 }
-                _ => url.clone(),
-            },
+                let query: Vec<String> = query
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((key, _)) if key.eq_ignore_ascii_case("password") => {
+                            format!("{key}=***")
+                        }
+                        _ => pair.to_owned(),
+                    })
+                    .collect();
+                format!("{base}?{}", query.join("&"))
+            }
         }
     }
 }
@@ -169,9 +190,17 @@ pub enum OpenError {
     Pool(String),
 }
 
+/// Connections to the database: the main pool that requests use, and a one-connection pool
+/// kept for `/readyz`, so that a busy main pool does not make a healthy server look down.
+#[derive(Clone)]
+pub struct Database {
+    main: Pools,
+    health: Pools,
+}
+
 /// A pool of connections to one of the two backends.
 #[derive(Clone)]
-pub enum Database {
+enum Pools {
     Pg(Pool<AsyncPgConnection>),
     Sqlite(Pool<SqliteConn>),
 }
@@ -194,9 +223,63 @@ impl DbConn {
 }
 
 impl Database {
-    /// Applies pending migrations, then builds the pool.
+    /// Applies pending migrations, then builds the pools.
     pub async fn open(settings: &DbSettings) -> Result<Self, OpenError> {
         migrate(settings).await?;
+        Ok(Self {
+            main: Pools::build(settings, settings.pool_size)?,
+            health: Pools::build(settings, 1)?,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.main {
+            Pools::Pg(_) => Backend::Postgres,
+            Pools::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// A connection from the main pool, waiting at most the configured acquire timeout.
+    pub async fn conn(&self) -> Result<DbConn, StoreError> {
+        self.main.get().await
+    }
+
+    /// True when the database answers a trivial query (on the health connection).
+    pub async fn ping(&self) -> bool {
+        let Ok(mut pooled) = self.health.get().await else {
+            return false;
+        };
+        let result: Result<(), StoreError> = dispatch!(&mut pooled.conn(), c => {
+            c.batch_execute("SELECT 1").await.map_err(StoreError::from)
+        });
+        result.is_ok()
+    }
+
+    /// Closes the pools: idle connections are dropped, and new checkouts fail.
+    pub fn close(&self) {
+        self.main.close();
+        self.health.close();
+    }
+}
+
+/// A pool of `size` connections with the configured timeouts (deadpool needs its runtime
+/// named for timeouts to apply). A macro: the bounds of a generic version would be longer
+/// than its body.
+macro_rules! pool_of {
+    ($manager:expr, $settings:expr, $size:expr) => {
+        Pool::builder($manager)
+            .max_size($size)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some($settings.acquire_timeout))
+            .create_timeout(Some($settings.acquire_timeout))
+            .recycle_timeout(Some($settings.acquire_timeout))
+            .build()
+            .map_err(|e| OpenError::Pool(e.to_string()))
+    };
+}
+
+impl Pools {
+    fn build(settings: &DbSettings, size: usize) -> Result<Self, OpenError> {
         match &settings.url {
             DatabaseUrl::Postgres(url) => {
                 let timeout_ms = settings.statement_timeout.as_millis();
@@ -215,15 +298,7 @@ impl Database {
                     .boxed()
                 });
                 let manager = AsyncDieselConnectionManager::new_with_config(url.clone(), config);
-                let pool = Pool::builder(manager)
-                    .max_size(settings.pool_size)
-                    .runtime(Runtime::Tokio1)
-                    .wait_timeout(Some(settings.acquire_timeout))
-                    .create_timeout(Some(settings.acquire_timeout))
-                    .recycle_timeout(Some(settings.acquire_timeout))
-                    .build()
-                    .map_err(|e| OpenError::Pool(e.to_string()))?;
-                Ok(Self::Pg(pool))
+                Ok(Self::Pg(pool_of!(manager, settings, size)?))
             }
             DatabaseUrl::Sqlite(path) => {
                 let busy = settings.statement_timeout;
@@ -242,28 +317,12 @@ impl Database {
                     path.to_string_lossy().into_owned(),
                     config,
                 );
-                let pool = Pool::builder(manager)
-                    .max_size(settings.pool_size)
-                    .runtime(Runtime::Tokio1)
-                    .wait_timeout(Some(settings.acquire_timeout))
-                    .create_timeout(Some(settings.acquire_timeout))
-                    .recycle_timeout(Some(settings.acquire_timeout))
-                    .build()
-                    .map_err(|e| OpenError::Pool(e.to_string()))?;
-                Ok(Self::Sqlite(pool))
+                Ok(Self::Sqlite(pool_of!(manager, settings, size)?))
             }
         }
     }
 
-    pub fn backend(&self) -> Backend {
-        match self {
-            Self::Pg(_) => Backend::Postgres,
-            Self::Sqlite(_) => Backend::Sqlite,
-        }
-    }
-
-    /// A connection from the pool, waiting at most the configured acquire timeout.
-    pub async fn conn(&self) -> Result<DbConn, StoreError> {
+    async fn get(&self) -> Result<DbConn, StoreError> {
         match self {
             Self::Pg(pool) => pool.get().await.map(|c| DbConn::Pg(Box::new(c))),
             Self::Sqlite(pool) => pool.get().await.map(DbConn::Sqlite),
@@ -271,19 +330,7 @@ impl Database {
         .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
-    /// True when a connection can be had and answers a trivial query.
-    pub async fn ping(&self) -> bool {
-        let Ok(mut pooled) = self.conn().await else {
-            return false;
-        };
-        let result: Result<(), StoreError> = dispatch!(&mut pooled.conn(), c => {
-            c.batch_execute("SELECT 1").await.map_err(StoreError::from)
-        });
-        result.is_ok()
-    }
-
-    /// Closes the pool: idle connections are dropped, and new checkouts fail.
-    pub fn close(&self) {
+    fn close(&self) {
         match self {
             Self::Pg(pool) => pool.close(),
             Self::Sqlite(pool) => pool.close(),
@@ -319,6 +366,10 @@ async fn migrate(settings: &DbSettings) -> Result<(), OpenError> {
                 let mut conn =
                     <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
                         .map_err(|e| OpenError::Connect(e.to_string()))?;
+                // Replicas starting together take turns; the lock ends with the connection.
+                diesel::sql_query("SELECT pg_advisory_lock(7263541000)")
+                    .execute(&mut conn)
+                    .map_err(|e| OpenError::Migrate(e.to_string()))?;
                 conn.run_pending_migrations(PG_MIGRATIONS)
                     .map_err(|e| OpenError::Migrate(e.to_string()))?;
             }
@@ -362,5 +413,11 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://app:s3cret@db.internal:5432/layer2").unwrap();
         assert_eq!(url.redacted(), "postgres://app:***@db.internal:5432/layer2");
         assert!(!url.redacted().contains("s3cret"));
+        let url =
+            DatabaseUrl::parse("postgres://app@db/layer2?sslmode=require&password=s3cret").unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://app@db/layer2?sslmode=require&password=***"
+        );
     }
 }

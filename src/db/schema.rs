@@ -39,7 +39,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::db::types::{PortableTimestamp, PortableUuid};
+    use crate::db::types::{PortableDate, PortableTimestamp, PortableUuid};
 
     customers (id) {
         id -> PortableUuid,
@@ -50,14 +50,79 @@ diesel::table! {
         first_name -> Nullable<Text>,
         middle_name -> Nullable<Text>,
         last_name -> Nullable<Text>,
+        date_of_birth -> Nullable<PortableDate>,
+        nationality -> Nullable<Text>,
+        tax_reference_number -> Nullable<Text>,
+        passport_number -> Nullable<Text>,
+        us_residency_status -> Nullable<Text>,
+        employment_status -> Nullable<Text>,
+        employment_description -> Nullable<Text>,
+        employer_name -> Nullable<Text>,
+        occupation -> Nullable<Text>,
+        mailing_address -> Nullable<Text>,
         registered_name -> Nullable<Text>,
         trading_name -> Nullable<Text>,
+        registered_number -> Nullable<Text>,
+        registered_address -> Nullable<Text>,
+        physical_address -> Nullable<Text>,
+        website_address -> Nullable<Text>,
+        state_of_incorporation -> Nullable<Text>,
+        country_of_incorporation -> Nullable<Text>,
+        corporate_entity_type -> Nullable<Text>,
+        corporate_entity_type_description -> Nullable<Text>,
+        established_on -> Nullable<PortableDate>,
+        naics -> Nullable<Text>,
+        naics_description -> Nullable<Text>,
         email_address -> Nullable<Text>,
         telephone_number -> Nullable<Text>,
         accredited_investor -> Bool,
         version -> BigInt,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableDate, PortableTimestamp, PortableUuid};
+
+    customer_individuals (id) {
+        id -> PortableUuid,
+        customer_id -> PortableUuid,
+        client_id -> PortableUuid,
+        individual_type -> Text,
+        title -> Nullable<Text>,
+        ownership_bp -> Nullable<Integer>,
+        first_name -> Text,
+        middle_name -> Nullable<Text>,
+        last_name -> Text,
+        email_address -> Nullable<Text>,
+        telephone_number -> Nullable<Text>,
+        mailing_address -> Nullable<Text>,
+        tax_reference_number -> Nullable<Text>,
+        passport_number -> Nullable<Text>,
+        nationality -> Nullable<Text>,
+        date_of_birth -> Nullable<PortableDate>,
+        us_residency_status -> Nullable<Text>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    customer_change_log (id) {
+        id -> PortableUuid,
+        customer_id -> PortableUuid,
+        client_id -> PortableUuid,
+        version -> BigInt,
+        changed_fields -> Text,
+        reason -> Text,
+        updated_by -> Text,
+        actor -> Text,
+        created_at -> PortableTimestamp,
     }
 }
 
@@ -142,6 +207,8 @@ diesel::table! {
 diesel::joinable!(api_keys -> clients (client_id));
 diesel::joinable!(customers -> clients (client_id));
 diesel::joinable!(customer_status_history -> customers (customer_id));
+diesel::joinable!(customer_individuals -> customers (customer_id));
+diesel::joinable!(customer_change_log -> customers (customer_id));
 diesel::joinable!(applications -> clients (client_id));
 diesel::joinable!(accounts -> customers (customer_id));
 diesel::joinable!(accounts -> asset_types (asset_type_id));
@@ -153,6 +220,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     asset_types,
     customers,
     customer_status_history,
+    customer_individuals,
+    customer_change_log,
     applications,
     accounts,
     payors,

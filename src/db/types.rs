@@ -23,6 +23,43 @@ pub struct PortableUuid;
 #[diesel(sqlite_type(name = "Text"))]
 pub struct PortableTimestamp;
 
+/// A calendar date: `date` on PostgreSQL, `YYYY-MM-DD` text on SQLite.
+#[derive(SqlType, QueryId, Debug, Clone, Copy)]
+#[diesel(postgres_type(oid = 1082, array_oid = 1182))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct PortableDate;
+
+/// A calendar date stored through [`PortableDate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = PortableDate)]
+pub struct Date(pub chrono::NaiveDate);
+
+impl ToSql<PortableDate, Pg> for Date {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <chrono::NaiveDate as ToSql<diesel::sql_types::Date, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl ToSql<PortableDate, Sqlite> for Date {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.0.format("%Y-%m-%d").to_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PortableDate, Pg> for Date {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        <chrono::NaiveDate as FromSql<diesel::sql_types::Date, Pg>>::from_sql(value).map(Self)
+    }
+}
+
+impl FromSql<PortableDate, Sqlite> for Date {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        Ok(Self(chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")?))
+    }
+}
+
 /// Defines a UUID v7 newtype key stored through [`PortableUuid`].
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $name:ident) => {

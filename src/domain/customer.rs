@@ -1,5 +1,10 @@
-//! Customer kinds. The customer model's rules (validation, masking) grow here.
+//! The customer model (DOMAIN.md, Customers): kinds, details of individuals and corporations,
+//! the people attached to a corporation, and the rules their values must follow.
 
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::validation::{FieldError, Problems};
 use crate::db::types::text_enum;
 
 text_enum! {
@@ -10,5 +15,636 @@ text_enum! {
         Individual = "INDIVIDUAL",
         /// A company or other legal entity (KYB).
         Corporation = "CORPORATION",
+    }
+}
+
+text_enum! {
+    /// A person's residency status for US tax purposes.
+    #[derive(async_graphql::Enum)]
+    UsResidencyStatus {
+        /// A citizen of the United States.
+        UsCitizen = "US_CITIZEN",
+        /// A resident alien of the United States.
+        ResidentAlien = "RESIDENT_ALIEN",
+        /// Neither citizen nor resident of the United States.
+        NonResidentAlien = "NON_RESIDENT_ALIEN",
+    }
+}
+
+text_enum! {
+    /// A person's employment status.
+    #[derive(async_graphql::Enum)]
+    EmploymentStatus {
+        /// Employed by someone else.
+        Employee = "EMPLOYEE",
+        /// Works for themselves.
+        SelfEmployed = "SELF_EMPLOYED",
+        /// Retired.
+        Retired = "RETIRED",
+        /// Not employed.
+        Unemployed = "UNEMPLOYED",
+        /// Something else; describe it in `employmentDescription`.
+        Other = "OTHER",
+    }
+}
+
+text_enum! {
+    /// The legal form of a corporate customer.
+    #[derive(async_graphql::Enum)]
+    CorporateEntityType {
+        /// Privately held C corporation.
+        CCorpPrivate = "C_CORP_PRIVATE",
+        /// Publicly traded C corporation.
+        CCorpPublic = "C_CORP_PUBLIC",
+        /// High-net-worth individual's vehicle.
+        Hnwi = "HNWI",
+        /// Limited liability company.
+        Llc = "LLC",
+        /// Limited liability partnership.
+        Llp = "LLP",
+        /// Limited partnership.
+        Lp = "LP",
+        /// S corporation.
+        SCorp = "S_CORP",
+        /// Sole proprietorship.
+        SoleProp = "SOLE_PROP",
+        /// A trust.
+        Trust = "TRUST",
+        /// A non-profit organisation.
+        NonProfit = "NON_PROFIT",
+        /// Another form; describe it in `corporateEntityTypeDescription`.
+        Other = "OTHER",
+    }
+}
+
+text_enum! {
+    /// A role a person holds in a corporate customer.
+    #[derive(async_graphql::Enum, PartialOrd, Ord)]
+    IndividualType {
+        /// A person connected to the corporation.
+        Individual = "INDIVIDUAL",
+        /// An officer (director, CEO, …).
+        Officer = "OFFICER",
+        /// Owns part of the corporation; has a `percentageOwnership`.
+        BeneficialOwner = "BENEFICIAL_OWNER",
+        /// Controls the corporation.
+        ControlPerson = "CONTROL_PERSON",
+        /// Authorised to act for the corporation.
+        AuthorizedPerson = "AUTHORIZED_PERSON",
+    }
+}
+
+/// A value that must never be shown whole to a client nor logged: tax reference and passport
+/// numbers. `Debug` prints only that it is redacted.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive(String);
+
+impl std::fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sensitive(<redacted>)")
+    }
+}
+
+impl Sensitive {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The whole value: for the operator, and for storage.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    /// What a client sees: the last four characters behind a fixed mask, so that neither
+    /// the rest nor the length shows.
+    pub fn masked(&self) -> String {
+        let chars: Vec<char> = self.0.chars().collect();
+        let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
+        if chars.len() <= 4 {
+            "****".to_owned()
+        } else {
+            format!("****{tail}")
+        }
+    }
+}
+
+/// A postal address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub unit_number: Option<String>,
+    pub address_line1: String,
+    pub address_line2: Option<String>,
+    pub address_line3: Option<String>,
+    pub city: String,
+    /// The subdivision part of ISO 3166-2 (e.g. `NY`).
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country_code: String,
+}
+
+/// An individual customer's details.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct IndividualDetails {
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub last_name: String,
+    pub email_address: Option<String>,
+    pub telephone_number: Option<String>,
+    pub mailing_address: Option<Address>,
+    pub tax_reference_number: Option<Sensitive>,
+    pub passport_number: Option<Sensitive>,
+    pub nationality: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub us_residency_status: Option<UsResidencyStatus>,
+    pub employment_status: Option<EmploymentStatus>,
+    pub employment_description: Option<String>,
+    pub employer_name: Option<String>,
+    pub occupation: Option<String>,
+}
+
+/// A corporate customer's details (its people are [`PersonDetails`] rows of their own).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CorporationDetails {
+    pub registered_name: String,
+    pub trading_name: Option<String>,
+    pub registered_number: Option<String>,
+    pub registered_address: Option<Address>,
+    pub physical_address: Option<Address>,
+    pub telephone_number: Option<String>,
+    pub email_address: Option<String>,
+    pub website_address: Option<String>,
+    pub state_of_incorporation: Option<String>,
+    pub country_of_incorporation: Option<String>,
+    pub corporate_entity_type: Option<CorporateEntityType>,
+    pub corporate_entity_type_description: Option<String>,
+    pub established_on: Option<NaiveDate>,
+    pub naics: Option<String>,
+    pub naics_description: Option<String>,
+}
+
+/// A person attached to a corporate customer: officer, owner, control person…
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PersonDetails {
+    pub individual_type: Vec<IndividualType>,
+    pub title: Option<String>,
+    /// Hundredths of a percent (0 to 10 000), only for beneficial owners.
+    pub ownership_basis_points: Option<u32>,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub last_name: String,
+    pub email_address: Option<String>,
+    pub telephone_number: Option<String>,
+    pub mailing_address: Option<Address>,
+    pub tax_reference_number: Option<Sensitive>,
+    pub passport_number: Option<Sensitive>,
+    pub nationality: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub us_residency_status: Option<UsResidencyStatus>,
+}
+
+/// The youngest a customer or attached person may be.
+pub const MIN_AGE: u32 = 18;
+/// Longest name or free text we accept.
+const NAME_MAX: usize = 100;
+const TEXT_MAX: usize = 255;
+const ID_NUMBER_MAX: usize = 50;
+
+fn at(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
+/// Checks an address under `prefix` (e.g. `individual.mailingAddress`).
+pub fn check_address(p: &mut Problems, prefix: &str, address: &Address) {
+    p.optional_text(
+        &at(prefix, "unitNumber"),
+        address.unit_number.as_deref(),
+        50,
+    );
+    p.required_text(
+        &at(prefix, "addressLine1"),
+        &address.address_line1,
+        TEXT_MAX,
+    );
+    p.optional_text(
+        &at(prefix, "addressLine2"),
+        address.address_line2.as_deref(),
+        TEXT_MAX,
+    );
+    p.optional_text(
+        &at(prefix, "addressLine3"),
+        address.address_line3.as_deref(),
+        TEXT_MAX,
+    );
+    p.required_text(&at(prefix, "city"), &address.city, NAME_MAX);
+    p.optional_text(
+        &at(prefix, "postalCode"),
+        address.postal_code.as_deref(),
+        20,
+    );
+    p.country(&at(prefix, "countryCode"), Some(&address.country_code));
+    p.subdivision(
+        &at(prefix, "state"),
+        address.state.as_deref(),
+        Some(&address.country_code),
+    );
+}
+
+/// The personal fields shared by individual customers and attached persons.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call per field group, named at the call"
+)]
+fn check_person(
+    p: &mut Problems,
+    prefix: &str,
+    first_name: &str,
+    middle_name: Option<&str>,
+    last_name: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    mailing_address: Option<&Address>,
+    tax_reference_number: Option<&Sensitive>,
+    passport_number: Option<&Sensitive>,
+    nationality: Option<&str>,
+    date_of_birth: Option<NaiveDate>,
+    today: NaiveDate,
+) {
+    p.required_text(&at(prefix, "firstName"), first_name, NAME_MAX);
+    p.optional_text(&at(prefix, "middleName"), middle_name, NAME_MAX);
+    p.required_text(&at(prefix, "lastName"), last_name, NAME_MAX);
+    p.email(&at(prefix, "emailAddress"), email);
+    p.phone(&at(prefix, "telephoneNumber"), phone);
+    if let Some(address) = mailing_address {
+        check_address(p, &at(prefix, "mailingAddress"), address);
+    }
+    p.optional_text(
+        &at(prefix, "taxReferenceNumber"),
+        tax_reference_number.map(Sensitive::reveal),
+        ID_NUMBER_MAX,
+    );
+    p.optional_text(
+        &at(prefix, "passportNumber"),
+        passport_number.map(Sensitive::reveal),
+        ID_NUMBER_MAX,
+    );
+    p.country(&at(prefix, "nationality"), nationality);
+    p.birth_date(&at(prefix, "dateOfBirth"), date_of_birth, today, MIN_AGE);
+}
+
+impl IndividualDetails {
+    /// Every rule an individual's details break, under `prefix`.
+    pub fn check(&self, prefix: &str, today: NaiveDate) -> Vec<FieldError> {
+        let mut p = Problems::new();
+        check_person(
+            &mut p,
+            prefix,
+            &self.first_name,
+            self.middle_name.as_deref(),
+            &self.last_name,
+            self.email_address.as_deref(),
+            self.telephone_number.as_deref(),
+            self.mailing_address.as_ref(),
+            self.tax_reference_number.as_ref(),
+            self.passport_number.as_ref(),
+            self.nationality.as_deref(),
+            self.date_of_birth,
+            today,
+        );
+        p.optional_text(
+            &at(prefix, "employmentDescription"),
+            self.employment_description.as_deref(),
+            TEXT_MAX,
+        );
+        p.optional_text(
+            &at(prefix, "employerName"),
+            self.employer_name.as_deref(),
+            TEXT_MAX,
+        );
+        p.optional_text(
+            &at(prefix, "occupation"),
+            self.occupation.as_deref(),
+            NAME_MAX,
+        );
+        if self.employment_status == Some(EmploymentStatus::Other)
+            && self.employment_description.is_none()
+        {
+            p.add(
+                at(prefix, "employmentDescription"),
+                "is required when employmentStatus is OTHER",
+            );
+        }
+        p.into_errors()
+    }
+
+    /// The name to show for this customer.
+    pub fn display_name(&self) -> String {
+        [
+            Some(self.first_name.as_str()),
+            self.middle_name.as_deref(),
+            Some(self.last_name.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+}
+
+impl CorporationDetails {
+    /// Every rule a corporation's details break, under `prefix`.
+    pub fn check(&self, prefix: &str, today: NaiveDate) -> Vec<FieldError> {
+        let mut p = Problems::new();
+        p.required_text(
+            &at(prefix, "registeredName"),
+            &self.registered_name,
+            TEXT_MAX,
+        );
+        p.optional_text(
+            &at(prefix, "tradingName"),
+            self.trading_name.as_deref(),
+            TEXT_MAX,
+        );
+        p.optional_text(
+            &at(prefix, "registeredNumber"),
+            self.registered_number.as_deref(),
+            ID_NUMBER_MAX,
+        );
+        for (field, address) in [
+            ("registeredAddress", &self.registered_address),
+            ("physicalAddress", &self.physical_address),
+        ] {
+            if let Some(address) = address {
+                check_address(&mut p, &at(prefix, field), address);
+            }
+        }
+        p.phone(
+            &at(prefix, "telephoneNumber"),
+            self.telephone_number.as_deref(),
+        );
+        p.email(&at(prefix, "emailAddress"), self.email_address.as_deref());
+        if let Some(website) = &self.website_address {
+            let ok = url::Url::parse(website)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                && website.len() <= TEXT_MAX;
+            if !ok {
+                p.add(
+                    at(prefix, "websiteAddress"),
+                    "must be an http(s) URL, e.g. https://example.com",
+                );
+            }
+        }
+        p.country(
+            &at(prefix, "countryOfIncorporation"),
+            self.country_of_incorporation.as_deref(),
+        );
+        p.subdivision(
+            &at(prefix, "stateOfIncorporation"),
+            self.state_of_incorporation.as_deref(),
+            self.country_of_incorporation.as_deref(),
+        );
+        p.optional_text(
+            &at(prefix, "corporateEntityTypeDescription"),
+            self.corporate_entity_type_description.as_deref(),
+            TEXT_MAX,
+        );
+        if self.corporate_entity_type == Some(CorporateEntityType::Other)
+            && self.corporate_entity_type_description.is_none()
+        {
+            p.add(
+                at(prefix, "corporateEntityTypeDescription"),
+                "is required when corporateEntityType is OTHER",
+            );
+        }
+        p.past_date(&at(prefix, "establishedOn"), self.established_on, today);
+        if let Some(naics) = &self.naics
+            && (!(2..=6).contains(&naics.len()) || !naics.bytes().all(|b| b.is_ascii_digit()))
+        {
+            p.add(at(prefix, "naics"), "must be a NAICS code of 2 to 6 digits");
+        }
+        p.optional_text(
+            &at(prefix, "naicsDescription"),
+            self.naics_description.as_deref(),
+            TEXT_MAX,
+        );
+        p.into_errors()
+    }
+}
+
+impl PersonDetails {
+    /// Every rule a person's details break on their own, under `prefix`. Ownership across
+    /// all owners is [`check_total_ownership`]'s.
+    pub fn check(&self, prefix: &str, today: NaiveDate) -> Vec<FieldError> {
+        let mut p = Problems::new();
+        if self.individual_type.is_empty() {
+            p.add(at(prefix, "individualType"), "must name at least one role");
+        }
+        let owner = self
+            .individual_type
+            .contains(&IndividualType::BeneficialOwner);
+        match self.ownership_basis_points {
+            Some(_) if !owner => p.add(
+                at(prefix, "percentageOwnership"),
+                "is only for a BENEFICIAL_OWNER",
+            ),
+            Some(bp) if bp > 10_000 => p.add(
+                at(prefix, "percentageOwnership"),
+                "must be between 0 and 100",
+            ),
+            None if owner => p.add(
+                at(prefix, "percentageOwnership"),
+                "is required for a BENEFICIAL_OWNER",
+            ),
+            _ => {}
+        }
+        p.optional_text(&at(prefix, "title"), self.title.as_deref(), NAME_MAX);
+        check_person(
+            &mut p,
+            prefix,
+            &self.first_name,
+            self.middle_name.as_deref(),
+            &self.last_name,
+            self.email_address.as_deref(),
+            self.telephone_number.as_deref(),
+            self.mailing_address.as_ref(),
+            self.tax_reference_number.as_ref(),
+            self.passport_number.as_ref(),
+            self.nationality.as_deref(),
+            self.date_of_birth,
+            today,
+        );
+        p.into_errors()
+    }
+
+    /// Roles, sorted and without repeats (stored as a set).
+    pub fn normalise(mut self) -> Self {
+        self.individual_type.sort();
+        self.individual_type.dedup();
+        self
+    }
+}
+
+/// The owners of one corporation hold at most 100% together (ours).
+pub fn check_total_ownership(
+    field: &str,
+    basis_points: impl IntoIterator<Item = u32>,
+) -> Vec<FieldError> {
+    let total: u64 = basis_points.into_iter().map(u64::from).sum();
+    if total > 10_000 {
+        vec![FieldError {
+            field: field.to_owned(),
+            message: format!(
+                "the beneficial owners would hold {}.{:02}% together; at most 100% is possible",
+                total / 100,
+                total % 100
+            ),
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A percentage with at most two decimals (e.g. 12.5) as basis points, or `None` when it has
+/// more precision than that or is out of range.
+pub fn percentage_to_basis_points(percentage: f64) -> Option<u32> {
+    if !percentage.is_finite() || !(0.0..=100.0).contains(&percentage) {
+        return None;
+    }
+    let scaled = percentage * 100.0;
+    let rounded = scaled.round();
+    ((scaled - rounded).abs() < 1e-6).then_some(rounded as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+    }
+
+    fn fields(errors: Vec<FieldError>) -> Vec<String> {
+        errors.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn sensitive_values_show_only_their_last_four() {
+        assert_eq!(Sensitive::new("123-45-6789").masked(), "****6789");
+        assert_eq!(Sensitive::new("123").masked(), "****");
+        assert_eq!(
+            format!("{:?}", Sensitive::new("123-45-6789")),
+            "Sensitive(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn an_individual_reports_every_problem_at_once() {
+        let details = IndividualDetails {
+            first_name: " ".into(),
+            last_name: "Hartley".into(),
+            email_address: Some("nope".into()),
+            telephone_number: Some("555".into()),
+            nationality: Some("XX".into()),
+            date_of_birth: NaiveDate::from_ymd_opt(2015, 1, 1),
+            employment_status: Some(EmploymentStatus::Other),
+            mailing_address: Some(Address {
+                unit_number: None,
+                address_line1: "1 Main St".into(),
+                address_line2: None,
+                address_line3: None,
+                city: "".into(),
+                state: Some("ZZ".into()),
+                postal_code: None,
+                country_code: "US".into(),
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(details.check("individual", today())),
+            [
+                "individual.firstName",
+                "individual.emailAddress",
+                "individual.telephoneNumber",
+                "individual.mailingAddress.city",
+                "individual.mailingAddress.state",
+                "individual.nationality",
+                "individual.dateOfBirth",
+                "individual.employmentDescription",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_corporation_of_type_other_needs_a_description() {
+        let details = CorporationDetails {
+            registered_name: "Northwind Robotics, Inc.".into(),
+            corporate_entity_type: Some(CorporateEntityType::Other),
+            website_address: Some("ftp://northwind".into()),
+            naics: Some("54A".into()),
+            state_of_incorporation: Some("DE".into()),
+            country_of_incorporation: Some("US".into()),
+            established_on: NaiveDate::from_ymd_opt(2030, 1, 1),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(details.check("", today())),
+            [
+                "websiteAddress",
+                "corporateEntityTypeDescription",
+                "establishedOn",
+                "naics"
+            ]
+        );
+    }
+
+    #[test]
+    fn ownership_belongs_to_owners_and_sums_to_at_most_100() {
+        let owner = |bp| PersonDetails {
+            individual_type: vec![IndividualType::BeneficialOwner],
+            ownership_basis_points: bp,
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            ..Default::default()
+        };
+        assert!(owner(Some(5_000)).check("", today()).is_empty());
+        assert_eq!(
+            fields(owner(None).check("", today())),
+            ["percentageOwnership"]
+        );
+        assert_eq!(
+            fields(owner(Some(10_001)).check("", today())),
+            ["percentageOwnership"]
+        );
+        let officer = PersonDetails {
+            individual_type: vec![IndividualType::Officer],
+            ..owner(Some(100))
+        };
+        assert_eq!(fields(officer.check("", today())), ["percentageOwnership"]);
+        let nobody = PersonDetails {
+            individual_type: vec![],
+            ..owner(Some(100))
+        };
+        assert_eq!(
+            fields(nobody.check("", today())),
+            ["individualType", "percentageOwnership"]
+        );
+        assert!(check_total_ownership("x", [6_000, 4_000]).is_empty());
+        assert_eq!(fields(check_total_ownership("x", [6_000, 4_001])), ["x"]);
+    }
+
+    #[test]
+    fn percentages_take_two_decimals_at_most() {
+        assert_eq!(percentage_to_basis_points(12.5), Some(1_250));
+        assert_eq!(percentage_to_basis_points(33.33), Some(3_333));
+        assert_eq!(percentage_to_basis_points(100.0), Some(10_000));
+        assert_eq!(percentage_to_basis_points(33.333), None);
+        assert_eq!(percentage_to_basis_points(-1.0), None);
+        assert_eq!(percentage_to_basis_points(f64::NAN), None);
     }
 }

@@ -3,37 +3,81 @@
 
 use super::ids::{ApiKeyId, ClientId};
 
-/// The authenticated caller.
+/// The authenticated caller. Its fields are private and its constructors crate-private:
+/// outside this crate a principal (and so a [`Scope`]) only comes from authentication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Principal {
+pub struct Principal {
+    caller: Caller,
+    key_id: ApiKeyId,
+}
+
+/// Who a principal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
     /// A client of the platform: sees and changes only its own data.
-    Client {
-        client_id: ClientId,
-        key_id: ApiKeyId,
-    },
+    Client(ClientId),
     /// The platform itself: acts across clients.
-    Operator { key_id: ApiKeyId },
+    Operator,
 }
 
 impl Principal {
+    pub(crate) fn client(client_id: ClientId, key_id: ApiKeyId) -> Self {
+        Self {
+            caller: Caller::Client(client_id),
+            key_id,
+        }
+    }
+
+    pub(crate) fn operator(key_id: ApiKeyId) -> Self {
+        Self {
+            caller: Caller::Operator,
+            key_id,
+        }
+    }
+
+    pub fn caller(&self) -> Caller {
+        self.caller
+    }
+
+    /// The API key the request was made with.
+    pub fn key_id(&self) -> ApiKeyId {
+        self.key_id
+    }
+
     /// The data this principal may reach.
     pub fn scope(&self) -> Scope {
-        match self {
-            Self::Client { client_id, .. } => Scope {
-                client: Some(*client_id),
+        match self.caller {
+            Caller::Client(client_id) => Scope {
+                client: Some(client_id),
             },
-            Self::Operator { .. } => Scope { client: None },
+            Caller::Operator => Scope { client: None },
         }
     }
 
     pub fn is_operator(&self) -> bool {
-        matches!(self, Self::Operator { .. })
+        self.caller == Caller::Operator
     }
 
     pub fn client_id(&self) -> Option<ClientId> {
-        match self {
-            Self::Client { client_id, .. } => Some(*client_id),
-            Self::Operator { .. } => None,
+        match self.caller {
+            Caller::Client(client_id) => Some(client_id),
+            Caller::Operator => None,
+        }
+    }
+
+    /// The role the status rules know this principal by.
+    pub fn role(&self) -> super::status::Role {
+        match self.caller {
+            Caller::Client(_) => super::status::Role::Client,
+            Caller::Operator => super::status::Role::Operator,
+        }
+    }
+
+    /// How history records this principal.
+    pub fn actor(&self) -> super::client::Actor {
+        match self.caller {
+            Caller::Client(_) => super::client::Actor::Client,
+            Caller::Operator => super::client::Actor::Operator,
         }
     }
 }
@@ -72,11 +116,7 @@ mod tests {
     #[test]
     fn client_scope_includes_only_its_own_rows() {
         let own = ClientId::new();
-        let scope = Principal::Client {
-            client_id: own,
-            key_id: ApiKeyId::new(),
-        }
-        .scope();
+        let scope = Principal::client(own, ApiKeyId::new()).scope();
         assert!(scope.includes(own));
         assert!(!scope.includes(ClientId::new()));
         assert_eq!(scope.client_id(), Some(own));
@@ -84,10 +124,7 @@ mod tests {
 
     #[test]
     fn operator_scope_includes_every_client() {
-        let scope = Principal::Operator {
-            key_id: ApiKeyId::new(),
-        }
-        .scope();
+        let scope = Principal::operator(ApiKeyId::new()).scope();
         assert!(scope.includes(ClientId::new()));
         assert_eq!(scope.client_id(), None);
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
@@ -55,18 +55,21 @@ impl Extension for ErrorCodes {
         })
     }
 
-    /// Errors from execution that carry no code of ours come from async-graphql's own input
-    /// coercion (a value of the wrong shape for its type).
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
+    /// Whatever is still without a code once the request is done: errors inside a field
+    /// (with a path) come from async-graphql's coercion of input values; errors outside any
+    /// field concern the request itself (no such operation, undefined variables...).
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
         response.errors = std::mem::take(&mut response.errors)
             .into_iter()
-            .map(|e| with_code(e, "BAD_USER_INPUT"))
+            .map(|e| {
+                let code = if e.path.is_empty() {
+                    "GRAPHQL_VALIDATION_FAILED"
+                } else {
+                    "BAD_USER_INPUT"
+                };
+                with_code(e, code)
+            })
             .collect();
         response
     }
@@ -96,5 +99,22 @@ mod tests {
     #[tokio::test]
     async fn unknown_fields_are_validation_failed() {
         assert_eq!(codes("{ nope }").await, ["\"GRAPHQL_VALIDATION_FAILED\""]);
+    }
+
+    #[tokio::test]
+    async fn request_level_errors_get_a_code() {
+        let schema = build_schema(Limits::default());
+        let request = async_graphql::Request::new("query A { __typename } query B { __typename }")
+            .operation_name("C");
+        let response = schema.execute(request).await;
+        let code = response.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .cloned();
+        assert_eq!(
+            code.map(|c| c.to_string()),
+            Some("\"GRAPHQL_VALIDATION_FAILED\"".into())
+        );
     }
 }

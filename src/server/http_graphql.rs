@@ -185,6 +185,17 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     selected.is_some_and(|ty| ty != OperationType::Query)
 }
 
+/// The name of the document's only operation, for the request log.
+fn operation_name_in(query: &str) -> Option<String> {
+    match async_graphql::parser::parse_query(query).ok()?.operations {
+        // A lone named operation is parsed as a map of one.
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            ops.keys().next().map(|n| n.to_string())
+        }
+        _ => None,
+    }
+}
+
 async fn execute(
     state: &AppState,
     req: &HttpRequest,
@@ -197,7 +208,10 @@ async fn execute(
             AuthError::Missing.message(),
         );
     };
-    let operation = request.operation_name.clone();
+    let operation = request
+        .operation_name
+        .clone()
+        .or_else(|| operation_name_in(&request.query));
     let request = request.data(RequestContext {
         principal,
         db: state.db.clone(),

@@ -7,7 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
-use crate::domain::tenancy::Principal;
+use crate::domain::tenancy::{Caller, Principal};
 
 /// What the GraphQL handler tells the log about the operation it ran.
 #[derive(Debug, Clone)]
@@ -43,8 +43,10 @@ pub async fn log_request(
                 .map(|i| i.error_codes.join(","))
                 .unwrap_or_default();
             let caller = match info.and_then(|i| i.principal) {
-                Some(Principal::Client { client_id, .. }) => format!("client:{client_id}"),
-                Some(Principal::Operator { .. }) => "operator".to_owned(),
+                Some(p) => match p.caller() {
+                    Caller::Client(client_id) => format!("client:{client_id}"),
+                    Caller::Operator => "operator".to_owned(),
+                },
                 None => String::new(),
             };
             tracing::info!(

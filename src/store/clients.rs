@@ -80,3 +80,14 @@ pub async fn count(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
     let n = dispatch!(conn, c => clients::table.count().get_result(c).await?);
     Ok(n)
 }
+
+/// Makes concurrent seeders (several replicas starting on one new database) take turns until
+/// the end of the current transaction. SQLite's `BEGIN IMMEDIATE` already serialises writers.
+pub async fn serialize_seeding(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    if let Conn::Pg(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7263541001)")
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}

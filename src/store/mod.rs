@@ -50,6 +50,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("database error")]
     Database(#[source] DieselError),
+    /// A stored value could not be decoded (e.g. an address that is not our JSON).
+    #[error("stored data could not be read")]
+    Corrupt(String),
 }
 
 impl From<DieselError> for StoreError {

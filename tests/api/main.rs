@@ -1,4 +1,10 @@
 //! Integration tests: the real server over HTTP, each on SQLite and on PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests assert by panicking"
+)]
 
 mod harness;
 

@@ -111,6 +111,16 @@ both_backends! {
         assert!(body["data"].is_null(), "{body}");
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(message.contains("nested too deep"), "{body}");
-        assert!(!error_codes(&body).is_empty());
+        assert_eq!(error_codes(&body), ["GRAPHQL_VALIDATION_FAILED"]);
+    }
+
+    async fn queries_over_the_complexity_limit_are_refused_before_running(app) {
+        // 2 600 aliased `viewer { id }`: 5 200 points against the default limit of 5 000.
+        let fields: String = (0..2_600).map(|i| format!("v{i}: viewer {{ id }} ")).collect();
+        let body = app.gql(&format!("{{ {fields} }}"), json!({})).await;
+        assert!(body["data"].is_null(), "nothing ran");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("too complex"), "{message}");
+        assert_eq!(error_codes(&body), ["GRAPHQL_VALIDATION_FAILED"]);
     }
 }

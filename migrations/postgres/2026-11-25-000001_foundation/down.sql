@@ -2,6 +2,8 @@ DROP TABLE payors;
 DROP TABLE accounts;
 DROP TABLE applications;
 DROP TABLE customer_status_history;
+DROP TABLE customer_change_log;
+DROP TABLE customer_individuals;
 DROP TABLE customers;
 DROP TABLE asset_types;
 DROP TABLE api_keys;

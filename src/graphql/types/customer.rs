@@ -27,7 +27,7 @@ impl Customer {
 
     /// INDIVIDUAL or CORPORATION.
     async fn customer_type(&self) -> CustomerType {
-        self.0.customer_type
+        self.0.customer_type()
     }
 
     /// The customer's lifecycle status; it decides whether the customer may be updated or
