@@ -130,18 +130,34 @@ impl Sensitive {
 }
 
 /// A postal address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    async_graphql::SimpleObject,
+    async_graphql::InputObject,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(input_name = "AddressInput")]
 pub struct Address {
+    /// Flat, suite or unit number.
     pub unit_number: Option<String>,
+    /// First line of the street address.
     pub address_line1: String,
+    /// Second line of the street address.
     pub address_line2: Option<String>,
+    /// Third line of the street address.
     pub address_line3: Option<String>,
+    /// City or town.
     pub city: String,
-    /// The subdivision part of ISO 3166-2 (e.g. `NY`).
+    /// The subdivision part of the ISO 3166-2 code, e.g. `NY` for New York (`US-NY`).
     pub state: Option<String>,
+    /// Postal or ZIP code.
     pub postal_code: Option<String>,
-    /// ISO 3166-1 alpha-2.
+    /// ISO 3166-1 alpha-2 country code, e.g. `US`.
     pub country_code: String,
 }
 

@@ -3,6 +3,8 @@
 
 use async_graphql::ErrorExtensions;
 
+use crate::domain::status::CustomerStatus;
+use crate::domain::validation::FieldError;
 use crate::store::StoreError;
 
 /// A client-facing error. It deliberately has no `Display`: async-graphql turns any
@@ -16,11 +18,24 @@ pub enum ApiError {
     /// Nothing with that identity exists for this caller (also when it belongs to another
     /// client, so that existence does not leak).
     NotFound(String),
-    /// The input breaks a rule; `field` is the path of the offending input, when known.
-    BadUserInput {
+    /// The input breaks one or more rules; each names its field path.
+    BadUserInput(Vec<FieldError>),
+    /// The thing to create exists already (`field` names the clashing input).
+    AlreadyExists {
         message: String,
         field: Option<String>,
     },
+    /// Someone else changed the object first (or `expectedVersion` is stale).
+    Conflict(String),
+    /// The status table does not allow this change for this caller.
+    InvalidStatusTransition {
+        from: CustomerStatus,
+        to: CustomerStatus,
+        allowed: Vec<CustomerStatus>,
+        message: String,
+    },
+    /// A business rule refuses the request; `code` names the rule.
+    Rule { code: &'static str, message: String },
     /// The database is out of reach or too busy; retrying later may succeed.
     Unavailable,
     /// A failure of ours; `id` is in the logs beside the details.
@@ -33,7 +48,11 @@ impl ApiError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
+            Self::BadUserInput(_) => "BAD_USER_INPUT",
+            Self::AlreadyExists { .. } => "ALREADY_EXISTS",
+            Self::Conflict(_) => "CONFLICT",
+            Self::InvalidStatusTransition { .. } => "INVALID_STATUS_TRANSITION",
+            Self::Rule { code, .. } => code,
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal { .. } => "INTERNAL",
         }
@@ -41,17 +60,43 @@ impl ApiError {
 
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated(m) | Self::Forbidden(m) | Self::NotFound(m) => m.clone(),
-            Self::BadUserInput { message, .. } => message.clone(),
+            Self::Unauthenticated(m)
+            | Self::Forbidden(m)
+            | Self::NotFound(m)
+            | Self::Conflict(m) => m.clone(),
+            Self::BadUserInput(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                many => format!(
+                    "{} problems with the input: {}",
+                    many.len(),
+                    many.iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            },
+            Self::AlreadyExists { message, .. }
+            | Self::InvalidStatusTransition { message, .. }
+            | Self::Rule { message, .. } => message.clone(),
             Self::Unavailable => "the service is temporarily unavailable; retry shortly".into(),
             Self::Internal { id } => format!("internal error (reference {id})"),
         }
     }
 
+    /// One broken rule on one input field.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadUserInput {
+        Self::BadUserInput(vec![FieldError {
+            field: field.into(),
             message: message.into(),
-            field: Some(field.into()),
+        }])
+    }
+
+    /// Every broken rule of an input, or `Ok` when there is none.
+    pub fn check(errors: Vec<FieldError>) -> Result<(), Self> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::BadUserInput(errors))
         }
     }
 
@@ -66,13 +111,43 @@ impl ApiError {
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
         let message = error.message();
-        async_graphql::Error::new(message).extend_with(|_, extensions| {
-            extensions.set("code", error.code());
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", error.code());
             match &error {
-                ApiError::BadUserInput {
+                ApiError::BadUserInput(errors) => {
+                    if let Some(first) = errors.first() {
+                        ext.set("field", first.field.as_str());
+                    }
+                    let list: Vec<async_graphql::Value> = errors
+                        .iter()
+                        .map(|e| {
+                            let mut entry = async_graphql::indexmap::IndexMap::new();
+                            entry
+                                .insert(async_graphql::Name::new("field"), e.field.as_str().into());
+                            entry.insert(
+                                async_graphql::Name::new("message"),
+                                e.message.as_str().into(),
+                            );
+                            async_graphql::Value::Object(entry)
+                        })
+                        .collect();
+                    ext.set("fieldErrors", list);
+                }
+                ApiError::AlreadyExists {
                     field: Some(field), ..
-                } => extensions.set("field", field.as_str()),
-                ApiError::Internal { id } => extensions.set("errorId", id.to_string()),
+                } => ext.set("field", field.as_str()),
+                ApiError::InvalidStatusTransition {
+                    from, to, allowed, ..
+                } => {
+                    ext.set("currentStatus", from.as_str());
+                    ext.set("requestedStatus", to.as_str());
+                    let allowed: Vec<async_graphql::Value> = allowed
+                        .iter()
+                        .map(|s| async_graphql::Value::from(s.as_str()))
+                        .collect();
+                    ext.set("allowedNextStatuses", allowed);
+                }
+                ApiError::Internal { id } => ext.set("errorId", id.to_string()),
                 _ => {}
             }
         })
@@ -83,6 +158,9 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => Self::NotFound("not found".into()),
+            StoreError::Conflict => Self::Conflict(
+                "the object was changed by someone else first; read it again and retry".into(),
+            ),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 Self::Unavailable
@@ -99,10 +177,14 @@ pub type ApiResult<T> = Result<T, ApiError>;
 mod tests {
     use super::*;
 
-    fn code_of(error: ApiError) -> String {
+    fn extension(error: ApiError, key: &str) -> Option<async_graphql::Value> {
         let gql: async_graphql::Error = error.into();
-        match gql.extensions.as_ref().and_then(|e| e.get("code")) {
-            Some(async_graphql::Value::String(code)) => code.clone(),
+        gql.extensions.as_ref().and_then(|e| e.get(key)).cloned()
+    }
+
+    fn code_of(error: ApiError) -> String {
+        match extension(error, "code") {
+            Some(async_graphql::Value::String(code)) => code,
             other => panic!("no code extension: {other:?}"),
         }
     }
@@ -116,6 +198,32 @@ mod tests {
         assert_eq!(code_of(ApiError::Forbidden("x".into())), "FORBIDDEN");
         assert_eq!(code_of(ApiError::NotFound("x".into())), "NOT_FOUND");
         assert_eq!(code_of(ApiError::bad_input("id", "x")), "BAD_USER_INPUT");
+        assert_eq!(
+            code_of(ApiError::AlreadyExists {
+                message: "x".into(),
+                field: None
+            }),
+            "ALREADY_EXISTS"
+        );
+        assert_eq!(code_of(ApiError::Conflict("x".into())), "CONFLICT");
+        let transition = ApiError::InvalidStatusTransition {
+            from: CustomerStatus::Pending,
+            to: CustomerStatus::Frozen,
+            allowed: vec![CustomerStatus::Active],
+            message: "x".into(),
+        };
+        assert_eq!(code_of(transition.clone()), "INVALID_STATUS_TRANSITION");
+        assert_eq!(
+            extension(transition, "allowedNextStatuses"),
+            Some(async_graphql::Value::List(vec!["ACTIVE".into()]))
+        );
+        assert_eq!(
+            code_of(ApiError::Rule {
+                code: "SOME_RULE",
+                message: "x".into()
+            }),
+            "SOME_RULE"
+        );
         assert_eq!(code_of(ApiError::Unavailable), "UNAVAILABLE");
         assert_eq!(
             code_of(ApiError::Internal {
@@ -135,13 +243,22 @@ mod tests {
     }
 
     #[test]
-    fn bad_input_names_the_field() {
-        let gql: async_graphql::Error = ApiError::bad_input("id", "not a valid id").into();
-        let field = gql
-            .extensions
-            .as_ref()
-            .and_then(|e| e.get("field"))
-            .cloned();
-        assert_eq!(field, Some(async_graphql::Value::String("id".into())));
+    fn bad_input_lists_every_field() {
+        let error = ApiError::BadUserInput(vec![
+            FieldError {
+                field: "a".into(),
+                message: "is required".into(),
+            },
+            FieldError {
+                field: "b.c".into(),
+                message: "is too long".into(),
+            },
+        ]);
+        assert_eq!(extension(error.clone(), "field"), Some("a".into()));
+        let Some(async_graphql::Value::List(list)) = extension(error.clone(), "fieldErrors") else {
+            panic!("fieldErrors is a list");
+        };
+        assert_eq!(list.len(), 2);
+        assert!(error.message().starts_with("2 problems"));
     }
 }

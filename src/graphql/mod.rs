@@ -1,20 +1,32 @@
 //! The GraphQL API: schema builder, roots, object types, errors. Resolvers call the store
 //! with the caller's scope and never hold a connection while their children resolve.
 
+pub mod customer_inputs;
+pub mod customers;
 pub mod error;
 mod error_codes;
+pub mod loaders;
 pub mod node;
+pub mod pagination;
 pub mod query;
 pub mod types;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, SDLExportOptions, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
 use crate::db::Database;
 use crate::domain::tenancy::Principal;
 use error::{ApiError, ApiResult};
 
+/// Every read of the API.
+#[derive(MergedObject, Default)]
+pub struct Query(query::NodeQuery, customers::CustomerQuery);
+
+/// Every change the API offers.
+#[derive(MergedObject, Default)]
+pub struct Mutation(customers::CustomerMutation);
+
 /// The schema type served on /graphql.
-pub type AppSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Limits applied to every operation.
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +60,7 @@ pub fn request<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a RequestContext> {
 
 /// Builds the schema with its limits.
 pub fn build_schema(limits: Limits) -> AppSchema {
-    Schema::build(query::Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(error_codes::ErrorCodesFactory)

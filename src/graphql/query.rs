@@ -1,4 +1,4 @@
-//! The query root: `viewer` and `node`. Domain queries join it in later capabilities.
+//! The root reads every API has: `viewer` and `node`.
 
 use async_graphql::{Context, ID, Object};
 
@@ -12,12 +12,13 @@ use crate::store;
 
 /// The entry points for reading: the caller (`viewer`) and any object by its global id
 /// (`node`).
-pub struct Query;
+#[derive(Default)]
+pub struct NodeQuery;
 
 /// The entry points for reading: the caller (`viewer`) and any object by its global id
 /// (`node`).
 #[Object]
-impl Query {
+impl NodeQuery {
     /// The client whose API key made this request; null for the platform operator, which
     /// acts across clients and belongs to none.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Option<Client>> {

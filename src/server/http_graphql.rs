@@ -212,10 +212,12 @@ async fn execute(
         .operation_name
         .clone()
         .or_else(|| operation_name_in(&request.query));
-    let request = request.data(RequestContext {
-        principal,
-        db: state.db.clone(),
-    });
+    let request = crate::graphql::loaders::attach(request, &state.db, principal.scope()).data(
+        RequestContext {
+            principal,
+            db: state.db.clone(),
+        },
+    );
     let response = state.schema.execute(request).await;
     let error_codes: Vec<String> = response
         .errors

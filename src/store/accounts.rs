@@ -66,3 +66,37 @@ pub async fn list_for_customer(
     });
     Ok(found)
 }
+
+/// The number of decimal places of a supported asset type; `None` when it is not supported.
+pub async fn asset_type_decimals(
+    conn: &mut Conn<'_>,
+    asset_type_id: &str,
+) -> Result<Option<i32>, StoreError> {
+    use crate::db::schema::asset_types;
+    let decimals = dispatch!(conn, c => {
+        asset_types::table
+            .find(asset_type_id)
+            .select(asset_types::decimals)
+            .first::<i32>(c)
+            .await
+            .optional()?
+    });
+    Ok(decimals)
+}
+
+/// Whether the client already has an account with this `accountId`.
+pub async fn external_id_taken(
+    conn: &mut Conn<'_>,
+    client_id: ClientId,
+    external_id: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 = dispatch!(conn, c => {
+        accounts::table
+            .filter(accounts::client_id.eq(client_id))
+            .filter(accounts::external_id.eq(external_id))
+            .count()
+            .get_result(c)
+            .await?
+    });
+    Ok(n > 0)
+}

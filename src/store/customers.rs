@@ -733,3 +733,18 @@ pub async fn status_history_count(
     });
     Ok(n)
 }
+
+/// Creates a customer with its default account, and the first history entry, in one
+/// transaction: both exist afterwards, or neither does.
+pub async fn create_with_account(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    customer: &Customer,
+    account: &super::accounts::Account,
+    note: &ChangeNote<'_>,
+) -> Result<(), StoreError> {
+    write_tx!(conn, tx => {
+        insert(tx, scope, customer, note).await?;
+        super::accounts::insert(tx, scope, account).await
+    })
+}

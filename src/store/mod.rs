@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod clients;
+pub mod customer_individuals;
 pub mod customers;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
