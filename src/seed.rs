@@ -193,3 +193,68 @@ fn default_customers(client_id: ClientId) -> [(Customer, Account); 2] {
         (corporation, corporation_account),
     ]
 }
+
+/// Creates `count` ACTIVE synthetic customers for a client (alternately individuals and
+/// corporations, with varied names and flags), in transactions of 500: data for listing
+/// tests and benchmarks. Returns how many were created.
+pub async fn synthetic_customers(
+    db: &Database,
+    client_id: ClientId,
+    count: usize,
+) -> Result<usize, StoreError> {
+    const BATCH: usize = 500;
+    let scope = Scope::for_client(client_id);
+    let note = ChangeNote {
+        reason: "synthetic data",
+        updated_by: "layer2",
+        actor: Actor::System,
+    };
+    let mut created = 0;
+    while created < count {
+        let batch: Vec<Customer> = (created..count.min(created + BATCH))
+            .map(|n| synthetic(client_id, n))
+            .collect();
+        let mut pooled = db.conn().await?;
+        write_tx!(&mut pooled.conn(), tx => {
+            for customer in &batch {
+                store::customers::insert(tx, &scope, customer, &note).await?;
+            }
+            Ok(())
+        })?;
+        created += batch.len();
+    }
+    Ok(created)
+}
+
+fn synthetic(client_id: ClientId, n: usize) -> Customer {
+    const GIVEN: [&str; 8] = [
+        "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken",
+    ];
+    const FAMILY: [&str; 8] = [
+        "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
+    ];
+    let now = Timestamp::now();
+    let details = if n.is_multiple_of(2) {
+        Details::Individual(IndividualDetails {
+            first_name: GIVEN[n % GIVEN.len()].to_owned(),
+            last_name: format!("{}-{n}", FAMILY[(n / 8) % FAMILY.len()]),
+            ..Default::default()
+        })
+    } else {
+        Details::Corporation(CorporationDetails {
+            registered_name: format!("{} Labs {n} LLC", FAMILY[n % FAMILY.len()]),
+            ..Default::default()
+        })
+    };
+    Customer {
+        id: CustomerKey::new(),
+        client_id,
+        external_id: format!("synthetic-{n:06}"),
+        status: CustomerStatus::Active,
+        details,
+        accredited_investor: n.is_multiple_of(5),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -683,6 +683,10 @@ impl CustomerMutation {
         check_note(&mut problems, &reason, &updated_by);
         ApiError::check(problems.into_errors())?;
         let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
+        // A stale version is a conflict first: the caller decided on a state that is gone.
+        if expected_version.is_some_and(|v| v != customer.version) {
+            return Err(StoreError::Conflict.into());
+        }
         let role = rc.principal.role();
         guard_transition(customer.status, status, role)?;
         let note = ChangeNote {

@@ -9,6 +9,7 @@
 mod harness;
 
 mod auth;
+mod customers;
 mod graphiql;
 mod health;
 mod node;

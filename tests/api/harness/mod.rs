@@ -163,6 +163,26 @@ impl TestApp {
             .expect("second sandbox")
     }
 
+    /// A regulated PRODUCTION client (the only kind that may create customers directly):
+    /// its id and key.
+    pub async fn regulated_client(&self) -> (layer2::domain::ids::ClientId, ApiKeySecret) {
+        use layer2::domain::client::Environment;
+        let mut pooled = self.database.conn().await.expect("connection");
+        let client = store::clients::create(
+            &mut pooled.conn(),
+            "Regulated Bank",
+            Environment::Production,
+            true,
+        )
+        .await
+        .expect("client");
+        let key = ApiKeySecret::generate();
+        store::api_keys::insert(&mut pooled.conn(), &key.to_record(Some(client.id), None))
+            .await
+            .expect("key");
+        (client.id, key)
+    }
+
     /// A new operator key.
     pub async fn operator_key(&self) -> ApiKeySecret {
         let key = ApiKeySecret::generate();
