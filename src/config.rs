@@ -129,6 +129,11 @@ pub struct DatabaseArgs {
     )]
     pub database_url: String,
 
+    /// A PEM file of CA certificates to trust for PostgreSQL TLS (beside the public roots),
+    /// e.g. a cloud provider's database CA. TLS itself follows the URL's `sslmode`.
+    #[arg(long, env = "DATABASE_CA_FILE", global = true)]
+    pub database_ca_file: Option<std::path::PathBuf>,
+
     /// Maximum number of pooled database connections.
     #[arg(long, env = "LAYER2_POOL_SIZE", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
@@ -162,6 +167,7 @@ impl DatabaseArgs {
             pool_size: self.pool_size as usize,
             acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            ca_file: self.database_ca_file.clone(),
         })
     }
 }

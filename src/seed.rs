@@ -12,7 +12,7 @@ use crate::domain::customer::{
     Address, CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails,
     Sensitive, UsResidencyStatus,
 };
-use crate::domain::ids::{AccountKey, ClientId, CustomerKey};
+use crate::domain::ids::{ClientId, CustomerKey};
 use crate::domain::status::CustomerStatus;
 use crate::domain::tenancy::Scope;
 use crate::store::accounts::Account;
@@ -93,21 +93,8 @@ fn default_customers(client_id: ClientId) -> [(Customer, Account); 2] {
         created_at: now,
         updated_at: now,
     };
-    let account = |customer: &Customer, external_id: &str, product_id| Account {
-        id: AccountKey::new(),
-        client_id,
-        customer_id: customer.id,
-        external_id: external_id.to_owned(),
-        product_id,
-        asset_type_id: "FIAT_TESTNET_USD".to_owned(),
-        status: CustomerStatus::Active,
-        current_balance: 0,
-        available_balance: 0,
-        is_default: true,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
+    let account = |customer: &Customer, external_id: &str, product_id| {
+        Account::new_default(customer, external_id, product_id, "FIAT_TESTNET_USD")
     };
     let address = |line1: &str, city: &str, state: &str, postal_code: &str| Address {
         unit_number: None,

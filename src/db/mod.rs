@@ -13,7 +13,7 @@ use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
@@ -177,6 +177,8 @@ pub struct DbSettings {
     pub acquire_timeout: Duration,
     /// PostgreSQL `statement_timeout`; SQLite's `busy_timeout`.
     pub statement_timeout: Duration,
+    /// Extra CA certificates (PEM) trusted for PostgreSQL TLS, beside the public roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Errors while opening the database at start.
@@ -283,11 +285,13 @@ impl Pools {
         match &settings.url {
             DatabaseUrl::Postgres(url) => {
                 let timeout_ms = settings.statement_timeout.as_millis();
+                let tls = tls_connector(settings.ca_file.as_deref())?;
                 let mut config = ManagerConfig::<AsyncPgConnection>::default();
                 config.custom_setup = Box::new(move |url| {
                     let url = url.to_owned();
+                    let tls = tls.clone();
                     async move {
-                        let mut conn = AsyncPgConnection::establish(&url).await?;
+                        let mut conn = connect_pg(&url, tls).await?;
                         conn.batch_execute(&format!(
                             "SET statement_timeout = {timeout_ms}; SET TIME ZONE 'UTC'"
                         ))
@@ -338,6 +342,55 @@ impl Pools {
     }
 }
 
+/// The TLS setup for PostgreSQL: the public web roots plus any CAs in `ca_file`. The URL's
+/// `sslmode` decides whether TLS is used: `disable`, `prefer` (the default: TLS when the server
+/// offers it) or `require`. Certificates are always verified when TLS is used.
+fn tls_connector(
+    ca_file: Option<&std::path::Path>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, OpenError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| OpenError::Connect(format!("CA file {}: {e}", path.display())))?;
+        for cert in certs {
+            let cert =
+                cert.map_err(|e| OpenError::Connect(format!("CA file {}: {e}", path.display())))?;
+            roots
+                .add(cert)
+                .map_err(|e| OpenError::Connect(format!("CA file {}: {e}", path.display())))?;
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| OpenError::Connect(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// Opens a PostgreSQL connection with TLS as the URL's `sslmode` asks.
+async fn connect_pg(
+    url: &str,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+) -> diesel::ConnectionResult<AsyncPgConnection> {
+    let (client, connection) = tokio_postgres::connect(url, tls).await.map_err(|e| {
+        // tokio-postgres keeps the cause (e.g. the certificate problem) in the source chain.
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        diesel::ConnectionError::BadConnection(message)
+    })?;
+    AsyncPgConnection::try_from_client_and_connection(client, connection).await
+}
+
 /// Opens an SQLite file with our pragmas, each as its own statement and in this order.
 fn open_sqlite(path: &str, busy: Duration) -> Result<SqliteConnection, diesel::ConnectionError> {
     let mut conn = SqliteConnection::establish(path)?;
@@ -357,15 +410,22 @@ fn open_sqlite(path: &str, busy: Duration) -> Result<SqliteConnection, diesel::C
 
 /// Applies the embedded migrations of the URL's backend, on a blocking thread.
 async fn migrate(settings: &DbSettings) -> Result<(), OpenError> {
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
     let url = settings.url.clone();
     let busy = settings.statement_timeout;
+    let pg = match &url {
+        DatabaseUrl::Postgres(url) => {
+            let tls = tls_connector(settings.ca_file.as_deref())?;
+            let conn = connect_pg(url, tls)
+                .await
+                .map_err(|e| OpenError::Connect(e.to_string()))?;
+            Some(AsyncConnectionWrapper::<AsyncPgConnection>::from(conn))
+        }
+        DatabaseUrl::Sqlite(_) => None,
+    };
     let joined = tokio::task::spawn_blocking(move || -> Result<(), OpenError> {
-        match url {
-            DatabaseUrl::Postgres(url) => {
-                use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-                let mut conn =
-                    <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
-                        .map_err(|e| OpenError::Connect(e.to_string()))?;
+        match (url, pg) {
+            (DatabaseUrl::Postgres(_), Some(mut conn)) => {
                 // Replicas starting together take turns; the lock ends with the connection.
                 diesel::sql_query("SELECT pg_advisory_lock(7263541000)")
                     .execute(&mut conn)
@@ -373,7 +433,10 @@ async fn migrate(settings: &DbSettings) -> Result<(), OpenError> {
                 conn.run_pending_migrations(PG_MIGRATIONS)
                     .map_err(|e| OpenError::Migrate(e.to_string()))?;
             }
-            DatabaseUrl::Sqlite(path) => {
+            (DatabaseUrl::Postgres(_), None) => {
+                return Err(OpenError::Connect("no PostgreSQL connection".into()));
+            }
+            (DatabaseUrl::Sqlite(path), _) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;

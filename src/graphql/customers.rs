@@ -17,7 +17,7 @@ use super::{RequestContext, request};
 use crate::db::types::Timestamp;
 use crate::domain::client::Environment;
 use crate::domain::customer::{IndividualType, check_total_ownership};
-use crate::domain::ids::{AccountKey, ClientId, CustomerKey};
+use crate::domain::ids::{ClientId, CustomerKey};
 use crate::domain::status::{
     CustomerStatus, Role, TransitionError, blocked_reason, check_transition,
 };
@@ -522,22 +522,12 @@ impl CustomerMutation {
             created_at: now,
             updated_at: now,
         };
-        let default_account = store::accounts::Account {
-            id: AccountKey::new(),
-            client_id,
-            customer_id: customer.id,
-            external_id: account.account_id.clone(),
-            product_id: account.product_id,
-            asset_type_id: account.asset_type_id.clone(),
-            status: CustomerStatus::Active,
-            current_balance: 0,
-            available_balance: 0,
-            is_default: true,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            closed_at: None,
-        };
+        let default_account = store::accounts::Account::new_default(
+            &customer,
+            &account.account_id,
+            account.product_id,
+            &account.asset_type_id,
+        );
         let note = ChangeNote {
             reason: "created directly by a regulated client",
             updated_by: "api",

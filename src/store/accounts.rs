@@ -34,6 +34,33 @@ pub struct Account {
     pub closed_at: Option<Timestamp>,
 }
 
+impl Account {
+    /// A new, empty, ACTIVE default account of a customer.
+    pub fn new_default(
+        customer: &super::customers::Customer,
+        external_id: &str,
+        product_id: ProductId,
+        asset_type_id: &str,
+    ) -> Self {
+        Self {
+            id: AccountKey::new(),
+            client_id: customer.client_id,
+            customer_id: customer.id,
+            external_id: external_id.to_owned(),
+            product_id,
+            asset_type_id: asset_type_id.to_owned(),
+            status: AccountStatus::Active,
+            current_balance: 0,
+            available_balance: 0,
+            is_default: true,
+            version: 1,
+            created_at: customer.created_at,
+            updated_at: customer.created_at,
+            closed_at: None,
+        }
+    }
+}
+
 /// Inserts an account. Call inside the transaction that creates or checks its customer.
 pub async fn insert(
     conn: &mut Conn<'_>,

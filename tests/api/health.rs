@@ -96,3 +96,34 @@ async fn readyz_follows_the_database_down_and_back_postgres() {
         .await;
     assert_eq!(code, 200);
 }
+
+/// PostgreSQL over TLS: with `sslmode=require` the server's certificate is verified, so the
+/// connection works only when its CA is trusted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_tls_is_verified() {
+    use layer2::db::{Database, DatabaseUrl};
+    let Some(db) = crate::harness::TestDb::fresh(Backend::Postgres).await else {
+        return;
+    };
+    let Some(ca) = db.ca_file() else {
+        eprintln!("SKIPPED: an external TEST_DATABASE_URL has no test CA");
+        return;
+    };
+    let mut settings = db.settings();
+    settings.url = DatabaseUrl::parse(&format!("{}?sslmode=require", db.url)).unwrap();
+    settings.ca_file = Some(ca);
+    let database = Database::open(&settings)
+        .await
+        .expect("TLS with the trusted CA");
+    assert!(database.ping().await);
+
+    settings.ca_file = None;
+    let refused = Database::open(&settings)
+        .await
+        .err()
+        .expect("an unknown CA is refused");
+    assert!(
+        refused.to_string().to_lowercase().contains("certificate"),
+        "{refused}"
+    );
+}

@@ -19,8 +19,8 @@ struct Process {
 }
 
 impl Process {
-    fn start(database_url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_layer2"))
+    fn start(db: &TestDb) -> Self {
+        let mut child = layer2_command(db)
             .args([
                 "--bind",
                 "127.0.0.1:0",
@@ -29,7 +29,6 @@ impl Process {
                 "--workers",
                 "1",
             ])
-            .env("DATABASE_URL", database_url)
             .env("LAYER2_LOG_FORMAT", "json")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -127,10 +126,19 @@ async fn viewer_name(base: &str, key: &str) -> (u16, serde_json::Value) {
     )
 }
 
-fn clients_list(database_url: &str) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_layer2"))
+/// The binary with the test database's URL (and CA, for PostgreSQL's TLS) in its environment.
+fn layer2_command(db: &TestDb) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_layer2"));
+    command.env("DATABASE_URL", &db.url);
+    if let Some(ca) = db.ca_file() {
+        command.env("DATABASE_CA_FILE", ca);
+    }
+    command
+}
+
+fn clients_list(db: &TestDb) -> Vec<String> {
+    let output = layer2_command(db)
         .args(["clients", "list"])
-        .env("DATABASE_URL", database_url)
         .output()
         .expect("layer2 clients list");
     assert!(
@@ -150,7 +158,7 @@ async fn first_start_seeds_and_restart_reuses(backend: Backend) {
     };
 
     // First start on an empty database: migrated, seeded, and the key printed once.
-    let mut first = Process::start(&db.url);
+    let mut first = Process::start(&db);
     let key = first
         .banner_value("Sandbox API key")
         .expect("the sandbox key is printed");
@@ -173,7 +181,7 @@ async fn first_start_seeds_and_restart_reuses(backend: Backend) {
     assert!(first.wait_exit().success());
 
     // Second start: same data, no second sandbox, no key printed.
-    let second = Process::start(&db.url);
+    let second = Process::start(&db);
     assert!(
         second.banner_value("Sandbox API key").is_none(),
         "{:?}",
@@ -182,7 +190,7 @@ async fn first_start_seeds_and_restart_reuses(backend: Backend) {
     let (status, body) = viewer_name(&second.base, &key).await;
     assert_eq!(status, 200, "the first key still works: {body}");
     drop(second);
-    assert_eq!(clients_list(&db.url).len(), 1, "seeded exactly once");
+    assert_eq!(clients_list(&db).len(), 1, "seeded exactly once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,12 +244,8 @@ fn a_bad_database_url_is_a_clear_error() {
     );
 }
 
-fn layer2(database_url: &str, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_layer2"))
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .output()
-        .expect("layer2 runs");
+fn layer2(db: &TestDb, args: &[&str]) -> String {
+    let output = layer2_command(db).args(args).output().expect("layer2 runs");
     assert!(
         output.status.success(),
         "{args:?}: {}",
@@ -257,7 +261,7 @@ async fn keys_made_on_the_command_line_work_until_revoked(backend: Backend) {
         return;
     };
     let client_id = layer2(
-        &db.url,
+        &db,
         &[
             "clients",
             "create",
@@ -269,11 +273,11 @@ async fn keys_made_on_the_command_line_work_until_revoked(backend: Backend) {
         ],
     );
     let key = layer2(
-        &db.url,
+        &db,
         &["keys", "create", "--client", &client_id, "--label", "ci"],
     );
-    let operator_key = layer2(&db.url, &["keys", "create", "--operator"]);
-    let server = Process::start(&db.url);
+    let operator_key = layer2(&db, &["keys", "create", "--operator"]);
+    let server = Process::start(&db);
     let (status, body) = viewer_name(&server.base, &key).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -284,13 +288,13 @@ async fn keys_made_on_the_command_line_work_until_revoked(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(body["data"]["viewer"], json!(null));
 
-    let listed = layer2(&db.url, &["keys", "list"]);
+    let listed = layer2(&db, &["keys", "list"]);
     assert!(!listed.contains(&key), "keys list never shows a secret");
     assert!(
         listed.contains(&key[..11]),
         "keys list shows the prefix: {listed}"
     );
-    layer2(&db.url, &["keys", "revoke", &key[..11]]);
+    layer2(&db, &["keys", "revoke", &key[..11]]);
     let (status, _) = viewer_name(&server.base, &key).await;
     assert_eq!(status, 401);
 }

@@ -71,7 +71,14 @@ impl TestDb {
             pool_size: 8,
             acquire_timeout: std::time::Duration::from_secs(5),
             statement_timeout: std::time::Duration::from_secs(10),
+            ca_file: self.ca_file(),
         }
+    }
+
+    /// The CA to trust for this database's TLS, if it has one.
+    pub fn ca_file(&self) -> Option<std::path::PathBuf> {
+        self.pg_name.as_ref()?;
+        postgres::server().ok()?.ca_file.clone()
     }
 
     /// Administrative SQL against the PostgreSQL server (not the test's database).

@@ -13,6 +13,8 @@ pub struct PgServer {
     /// e.g. `postgres://postgres@127.0.0.1:54321`
     base_url: String,
     admin_db: String,
+    /// The self-signed certificate our own cluster serves TLS with (none for an external one).
+    pub ca_file: Option<PathBuf>,
 }
 
 static SERVER: OnceLock<Result<PgServer, String>> = OnceLock::new();
@@ -49,6 +51,7 @@ fn start() -> Result<PgServer, String> {
         return Ok(PgServer {
             base_url: base.to_owned(),
             admin_db: db.to_owned(),
+            ca_file: None,
         });
     }
     let bin = find_bin_dir().ok_or("no initdb/pg_ctl on PATH or in /usr/lib/postgresql")?;
@@ -79,10 +82,74 @@ fn start() -> Result<PgServer, String> {
         ])
         .arg(&data))?;
     let port = free_port()?;
+    // TLS with a certificate for 127.0.0.1 from a throwaway CA, so that tests exercise the
+    // verified TLS path the server uses in production.
+    let (ca_cert, ca_key) = (dir.join("ca.crt"), dir.join("ca.key"));
+    let (cert, key, csr, ext) = (
+        dir.join("server.crt"),
+        dir.join("server.key"),
+        dir.join("server.csr"),
+        dir.join("server.ext"),
+    );
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .map_err(|e| e.to_string())?;
+    run(Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=layer2 test CA",
+            "-keyout",
+        ])
+        .arg(&ca_key)
+        .arg("-out")
+        .arg(&ca_cert))?;
+    run(Command::new("openssl")
+        .args([
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&csr))?;
+    run(Command::new("openssl")
+        .args(["x509", "-req", "-days", "2", "-CAcreateserial", "-in"])
+        .arg(&csr)
+        .arg("-CA")
+        .arg(&ca_cert)
+        .arg("-CAkey")
+        .arg(&ca_key)
+        .arg("-extfile")
+        .arg(&ext)
+        .arg("-out")
+        .arg(&cert))?;
+    if let Some(user) = &as_user {
+        run(Command::new("chown")
+            .arg(format!("{user}:"))
+            .arg(&cert)
+            .arg(&key))?;
+    }
+    run(Command::new("chmod").arg("600").arg(&key))?;
     let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB",
-        dir.display()
+        "-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+         -c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB \
+         -c ssl=on -c ssl_cert_file={cert} -c ssl_key_file={key}",
+        dir = dir.display(),
+        cert = cert.display(),
+        key = key.display(),
     );
     run(pg_command(&as_user, &bin.join("pg_ctl"))
         .arg("-D")
@@ -94,6 +161,7 @@ fn start() -> Result<PgServer, String> {
     Ok(PgServer {
         base_url: format!("postgres://postgres@127.0.0.1:{port}"),
         admin_db: "postgres".to_owned(),
+        ca_file: Some(ca_cert),
     })
 }
 
