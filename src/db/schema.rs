@@ -76,6 +76,7 @@ diesel::table! {
         email_address -> Nullable<Text>,
         telephone_number -> Nullable<Text>,
         accredited_investor -> Bool,
+        search_text -> Text,
         version -> BigInt,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,

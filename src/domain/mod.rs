@@ -2,6 +2,7 @@
 //! status tables and validation. Nothing here performs I/O, so every rule is unit-tested whole.
 
 pub mod account;
+pub mod application;
 pub mod client;
 pub mod customer;
 pub mod ids;
@@ -35,5 +36,7 @@ mod tests {
         graphql_names_match(client::Environment::ALL, |v| v.as_str());
         graphql_names_match(client::Actor::ALL, |v| v.as_str());
         graphql_names_match(account::ProductId::ALL, |v| v.as_str());
+        graphql_names_match(application::ApplicationStatus::ALL, |v| v.as_str());
+        graphql_names_match(application::ApplicationType::ALL, |v| v.as_str());
     }
 }

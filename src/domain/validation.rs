@@ -83,11 +83,11 @@ impl Problems {
         }
     }
 
-    /// An E.164 telephone number: `+`, country code, subscriber number; 8 to 15 digits.
+    /// An E.164 telephone number: `+`, country code, subscriber number; 7 to 15 digits.
     pub fn phone(&mut self, field: &str, value: Option<&str>) {
         let Some(value) = value else { return };
         let digits = value.strip_prefix('+').unwrap_or("");
-        let valid = digits.len() >= 8
+        let valid = digits.len() >= 7
             && digits.len() <= 15
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
@@ -136,10 +136,12 @@ impl Problems {
         }
     }
 
-    /// A date that is not in the future.
+    /// A date that is not in the future, nor before 1800 (no plausible record is older).
     pub fn past_date(&mut self, field: &str, value: Option<NaiveDate>, today: NaiveDate) {
         if value.is_some_and(|date| date > today) {
             self.add(field, "must not be in the future");
+        } else if value.is_some_and(|date| date.year() < 1800) {
+            self.add(field, "must not be before 1800");
         }
     }
 

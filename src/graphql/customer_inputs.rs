@@ -177,13 +177,6 @@ fn patch_required<T>(
     }
 }
 
-/// Records the name of each field a patch mentions (for the change log; never the values).
-fn mentioned<T>(changed: &mut Vec<String>, prefix: &str, field: &str, change: &MaybeUndefined<T>) {
-    if !change.is_undefined() {
-        changed.push(format!("{prefix}.{field}"));
-    }
-}
-
 /// Generates a patch input type: every field optional, `null` meaning "clear".
 macro_rules! patch_input {
     (
@@ -202,22 +195,31 @@ macro_rules! patch_input {
         }
 
         impl $name {
-            /// Applies the patch; the names of the fields it touched, or the required fields
-            /// it tried to clear.
+            /// Applies the patch; the names of the fields whose value it changed, or the
+            /// required fields it tried to clear.
             pub fn apply(self, target: &mut $target) -> Result<Vec<String>, Vec<FieldError>> {
                 let mut errors = Vec::new();
                 let mut changed = Vec::new();
                 $(
-                    mentioned(&mut changed, $prefix, &camel(stringify!($rfield)), &self.$rfield);
+                    let before = target.$rfield.clone();
                     patch_required(&mut target.$rfield, self.$rfield, &format!("{}.{}", $prefix, camel(stringify!($rfield))), &mut errors);
+                    if target.$rfield != before {
+                        changed.push(format!("{}.{}", $prefix, camel(stringify!($rfield))));
+                    }
                 )*
                 $(
-                    mentioned(&mut changed, $prefix, &camel(stringify!($ofield)), &self.$ofield);
+                    let before = target.$ofield.clone();
                     patch(&mut target.$ofield, self.$ofield);
+                    if target.$ofield != before {
+                        changed.push(format!("{}.{}", $prefix, camel(stringify!($ofield))));
+                    }
                 )*
                 $(
-                    mentioned(&mut changed, $prefix, &camel(stringify!($sfield)), &self.$sfield);
+                    let before = target.$sfield.clone();
                     patch(&mut target.$sfield, self.$sfield.map_value(Sensitive::new));
+                    if target.$sfield != before {
+                        changed.push(format!("{}.{}", $prefix, camel(stringify!($sfield))));
+                    }
                 )*
                 if errors.is_empty() { Ok(changed) } else { Err(errors) }
             }
@@ -384,11 +386,18 @@ pub fn basis_points(percentage: Option<f64>, field: &str) -> Result<Option<u32>,
 }
 
 impl CustomerIndividualInput {
-    pub fn into_details(self) -> Result<PersonDetails, FieldError> {
-        Ok(PersonDetails {
+    /// The person's details, and the error of a percentage that cannot be represented (the
+    /// person's other rules are checked with the rest).
+    pub fn into_details(self) -> (PersonDetails, Vec<FieldError>) {
+        let (ownership, errors) =
+            match basis_points(self.percentage_ownership, "input.percentageOwnership") {
+                Ok(bp) => (bp, Vec::new()),
+                Err(error) => (None, vec![error]),
+            };
+        let details = PersonDetails {
             individual_type: self.individual_type,
             title: self.title,
-            ownership_basis_points: basis_points(self.percentage_ownership, "percentageOwnership")?,
+            ownership_basis_points: ownership,
             first_name: self.first_name,
             middle_name: self.middle_name,
             last_name: self.last_name,
@@ -401,7 +410,8 @@ impl CustomerIndividualInput {
             date_of_birth: self.date_of_birth,
             us_residency_status: self.us_residency_status,
         }
-        .normalise())
+        .normalise();
+        (details, errors)
     }
 }
 
@@ -464,7 +474,7 @@ impl CustomerIndividualPatch {
         match self.percentage_ownership {
             MaybeUndefined::Undefined => {}
             MaybeUndefined::Null => target.ownership_basis_points = None,
-            MaybeUndefined::Value(p) => match basis_points(Some(p), "percentageOwnership") {
+            MaybeUndefined::Value(p) => match basis_points(Some(p), "input.percentageOwnership") {
                 Ok(bp) => target.ownership_basis_points = bp,
                 Err(error) => errors.push(error),
             },

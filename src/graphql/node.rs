@@ -7,22 +7,28 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::ApiError;
 use super::types::client::Client;
-use super::types::customer::Customer;
+use super::types::customer::{Customer, CustomerIndividual};
 
 /// The kinds of object reachable through `node(id)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeKind {
     Client,
     Customer,
+    CustomerIndividual,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 2] = [NodeKind::Client, NodeKind::Customer];
+    const ALL: [NodeKind; 3] = [
+        NodeKind::Client,
+        NodeKind::Customer,
+        NodeKind::CustomerIndividual,
+    ];
 
     fn tag(self) -> &'static str {
         match self {
             Self::Client => "Client",
             Self::Customer => "Customer",
+            Self::CustomerIndividual => "CustomerIndividual",
         }
     }
 }
@@ -61,14 +67,11 @@ pub fn decode_as(id: &str, kind: NodeKind) -> Result<uuid::Uuid, ApiError> {
 
 /// An object with a global id, fetchable with `node(id)`.
 #[derive(Interface)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "short-lived, one per resolved field"
-)]
 #[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global id."))]
 pub enum Node {
     Client(Client),
     Customer(Customer),
+    CustomerIndividual(CustomerIndividual),
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@ use super::error::{ApiError, ApiResult};
 use super::node::{self, Node, NodeKind};
 use super::request;
 use super::types::client::Client;
-use super::types::customer::Customer;
+use super::types::customer::{Customer, CustomerIndividual};
 use crate::domain::ids::{ClientId, CustomerKey};
 use crate::store;
+use crate::store::customer_individuals::IndividualId;
 
 /// The entry points for reading: the caller (`viewer`) and any object by its global id
 /// (`node`).
@@ -52,6 +53,16 @@ impl NodeQuery {
             NodeKind::Customer => store::customers::find(conn, &scope, CustomerKey(key))
                 .await?
                 .map(|c| Node::Customer(Customer(c))),
+            NodeKind::CustomerIndividual => {
+                store::customer_individuals::find(conn, &scope, IndividualId(key))
+                    .await?
+                    .map(|person| {
+                        Node::CustomerIndividual(CustomerIndividual {
+                            person,
+                            principal: rc.principal,
+                        })
+                    })
+            }
         })
     }
 }

@@ -185,6 +185,22 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     selected.is_some_and(|ty| ty != OperationType::Query)
 }
 
+/// Whether any string in the variables holds a NUL character, which no field accepts (and
+/// which PostgreSQL cannot store in text).
+fn has_nul(variables: &async_graphql::Variables) -> bool {
+    fn walk(value: &async_graphql::Value) -> bool {
+        match value {
+            async_graphql::Value::String(s) => s.contains('\0'),
+            async_graphql::Value::List(items) => items.iter().any(walk),
+            async_graphql::Value::Object(fields) => {
+                fields.iter().any(|(k, v)| k.contains('\0') || walk(v))
+            }
+            _ => false,
+        }
+    }
+    variables.iter().any(|(_, value)| walk(value))
+}
+
 /// The name of the document's only operation, for the request log.
 fn operation_name_in(query: &str) -> Option<String> {
     match async_graphql::parser::parse_query(query).ok()?.operations {
@@ -201,6 +217,16 @@ async fn execute(
     req: &HttpRequest,
     request: async_graphql::Request,
 ) -> HttpResponse {
+    if has_nul(&request.variables)
+        || request.query.contains('\0')
+        || request.query.to_ascii_lowercase().contains("\\u0000")
+    {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            "text must not contain NUL characters",
+        );
+    }
     let Some(principal) = req.extensions().get::<Principal>().copied() else {
         return error_response(
             StatusCode::UNAUTHORIZED,

@@ -11,6 +11,7 @@ use crate::db::types::{Date, Timestamp};
 use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::customer::{IndividualType, PersonDetails, Sensitive, UsResidencyStatus};
 use crate::domain::ids::{ClientId, CustomerKey, StatusHistoryId};
+use crate::domain::status::Role;
 use crate::domain::tenancy::Scope;
 
 crate::db::types::uuid_id!(
@@ -34,8 +35,8 @@ struct IndividualRow {
     email_address: Option<String>,
     telephone_number: Option<String>,
     mailing_address: Option<String>,
-    tax_reference_number: Option<String>,
-    passport_number: Option<String>,
+    tax_reference_number: Option<Sensitive>,
+    passport_number: Option<Sensitive>,
     nationality: Option<String>,
     date_of_birth: Option<Date>,
     us_residency_status: Option<UsResidencyStatus>,
@@ -75,11 +76,8 @@ impl IndividualRow {
             email_address: d.email_address.clone(),
             telephone_number: d.telephone_number.clone(),
             mailing_address: address_to_text(&d.mailing_address)?,
-            tax_reference_number: d
-                .tax_reference_number
-                .as_ref()
-                .map(|s| s.reveal().to_owned()),
-            passport_number: d.passport_number.as_ref().map(|s| s.reveal().to_owned()),
+            tax_reference_number: d.tax_reference_number.clone(),
+            passport_number: d.passport_number.clone(),
             nationality: d.nationality.clone(),
             date_of_birth: d.date_of_birth.map(Date),
             us_residency_status: d.us_residency_status,
@@ -108,8 +106,8 @@ impl IndividualRow {
                 email_address: self.email_address,
                 telephone_number: self.telephone_number,
                 mailing_address: address_from_text(self.mailing_address)?,
-                tax_reference_number: self.tax_reference_number.map(Sensitive::new),
-                passport_number: self.passport_number.map(Sensitive::new),
+                tax_reference_number: self.tax_reference_number,
+                passport_number: self.passport_number,
                 nationality: self.nationality,
                 date_of_birth: self.date_of_birth.map(|d| d.0),
                 us_residency_status: self.us_residency_status,
@@ -118,6 +116,22 @@ impl IndividualRow {
             updated_at: self.updated_at,
         })
     }
+}
+
+/// The person with this id, if the scope reaches it.
+pub async fn find(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: IndividualId,
+) -> Result<Option<Individual>, StoreError> {
+    let row = dispatch!(conn, c => {
+        scoped!(customer_individuals::table.filter(customer_individuals::id.eq(id)), customer_individuals::client_id, scope)
+            .select(IndividualRow::as_select())
+            .first(c)
+            .await
+            .optional()?
+    });
+    row.map(IndividualRow::into_individual).transpose()
 }
 
 /// The people of these customers that the scope reaches, oldest first per customer.
@@ -151,9 +165,11 @@ pub async fn save(
     customer: &Customer,
     person: &Individual,
     replaces: bool,
+    role: Role,
     note: &ChangeNote<'_>,
 ) -> Result<Individual, StoreError> {
     ensure_in_scope(scope, customer.client_id)?;
+    super::customers::ensure_updatable(customer.status, role)?;
     let row = IndividualRow::from_individual(person)?;
     let now = Timestamp::now();
     let log = ChangeLogEntry {
@@ -167,14 +183,20 @@ pub async fn save(
         actor: note.actor,
         created_at: now,
     };
-    let (key, client_id, version) = (customer.id, customer.client_id, customer.version);
+    let (key, client_id, version, status) = (
+        customer.id,
+        customer.client_id,
+        customer.version,
+        customer.status,
+    );
     write_tx!(conn, tx => {
         let bumped = dispatch!(tx, c => {
             diesel::update(
                 customers::table
                     .filter(customers::id.eq(key))
                     .filter(customers::client_id.eq(client_id))
-                    .filter(customers::version.eq(version)),
+                    .filter(customers::version.eq(version))
+                    .filter(customers::status.eq(status)),
             )
             .set((customers::version.eq(version + 1), customers::updated_at.eq(now)))
             .execute(c)

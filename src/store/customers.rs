@@ -17,11 +17,6 @@ use crate::domain::ids::{ClientId, CustomerKey, StatusHistoryId};
 use crate::domain::status::{CustomerStatus, Role, TransitionError, check_transition};
 use crate::domain::tenancy::Scope;
 
-diesel::define_sql_function! {
-    /// SQL `lower`, on both backends.
-    fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
-
 /// A customer row, as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = customers, treat_none_as_null = true)]
@@ -36,8 +31,8 @@ pub struct CustomerRow {
     pub last_name: Option<String>,
     pub date_of_birth: Option<Date>,
     pub nationality: Option<String>,
-    pub tax_reference_number: Option<String>,
-    pub passport_number: Option<String>,
+    pub tax_reference_number: Option<Sensitive>,
+    pub passport_number: Option<Sensitive>,
     pub us_residency_status: Option<UsResidencyStatus>,
     pub employment_status: Option<EmploymentStatus>,
     pub employment_description: Option<String>,
@@ -60,6 +55,7 @@ pub struct CustomerRow {
     pub email_address: Option<String>,
     pub telephone_number: Option<String>,
     pub accredited_investor: bool,
+    pub search_text: String,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -99,6 +95,30 @@ pub struct Customer {
 impl Customer {
     pub fn customer_type(&self) -> CustomerType {
         self.details.customer_type()
+    }
+
+    /// What `search` matches: the names and customerId, lower-cased, one per line.
+    pub fn search_text(&self) -> String {
+        let names: Vec<&str> = match &self.details {
+            Details::Individual(p) => [
+                Some(p.first_name.as_str()),
+                p.middle_name.as_deref(),
+                Some(p.last_name.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            Details::Corporation(c) => {
+                [Some(c.registered_name.as_str()), c.trading_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
+        };
+        let mut text = names.join("\n");
+        text.push('\n');
+        text.push_str(&self.external_id);
+        text.to_lowercase()
     }
 
     pub fn display_name(&self) -> String {
@@ -160,6 +180,7 @@ impl CustomerRow {
             email_address: None,
             telephone_number: None,
             accredited_investor: customer.accredited_investor,
+            search_text: customer.search_text(),
             version: customer.version,
             created_at: customer.created_at,
             updated_at: customer.updated_at,
@@ -171,11 +192,8 @@ impl CustomerRow {
                 row.last_name = Some(p.last_name.clone());
                 row.date_of_birth = p.date_of_birth.map(Date);
                 row.nationality = p.nationality.clone();
-                row.tax_reference_number = p
-                    .tax_reference_number
-                    .as_ref()
-                    .map(|s| s.reveal().to_owned());
-                row.passport_number = p.passport_number.as_ref().map(|s| s.reveal().to_owned());
+                row.tax_reference_number = p.tax_reference_number.clone();
+                row.passport_number = p.passport_number.clone();
                 row.us_residency_status = p.us_residency_status;
                 row.employment_status = p.employment_status;
                 row.employment_description = p.employment_description.clone();
@@ -215,8 +233,8 @@ impl CustomerRow {
                 email_address: self.email_address,
                 telephone_number: self.telephone_number,
                 mailing_address: address_from_text(self.mailing_address)?,
-                tax_reference_number: self.tax_reference_number.map(Sensitive::new),
-                passport_number: self.passport_number.map(Sensitive::new),
+                tax_reference_number: self.tax_reference_number,
+                passport_number: self.passport_number,
                 nationality: self.nationality,
                 date_of_birth: self.date_of_birth.map(|d| d.0),
                 us_residency_status: self.us_residency_status,
@@ -447,24 +465,7 @@ macro_rules! filtered {
             query = query.filter(customers::created_at.lt(at));
         }
         if let Some(term) = &filter.search {
-            let pattern = escape_like(term);
-            query = query.filter(
-                lower(customers::first_name)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(customers::last_name)
-                        .like(pattern.clone())
-                        .escape('\\'))
-                    .or(lower(customers::registered_name)
-                        .like(pattern.clone())
-                        .escape('\\'))
-                    .or(lower(customers::trading_name)
-                        .like(pattern.clone())
-                        .escape('\\'))
-                    .or(lower(customers::external_id.nullable())
-                        .like(pattern)
-                        .escape('\\')),
-            );
+            query = query.filter(customers::search_text.like(escape_like(term)).escape('\\'));
         }
         query
     }};
@@ -483,20 +484,20 @@ pub async fn list(
         let mut query = filtered!(scoped!(customers::table, customers::client_id, scope), filter);
         query = match (&page.after, page.descending) {
             (None, _) => query,
-            (Some(K::CreatedAt(at, key)), false) => query.filter(
-                customers::created_at.gt(*at).or(customers::created_at.eq(*at).and(customers::id.gt(*key))),
-            ),
-            (Some(K::CreatedAt(at, key)), true) => query.filter(
-                customers::created_at.lt(*at).or(customers::created_at.eq(*at).and(customers::id.lt(*key))),
-            ),
-            (Some(K::CustomerId(ext, key)), false) => query.filter(
-                customers::external_id.gt(ext.clone())
-                    .or(customers::external_id.eq(ext.clone()).and(customers::id.gt(*key))),
-            ),
-            (Some(K::CustomerId(ext, key)), true) => query.filter(
-                customers::external_id.lt(ext.clone())
-                    .or(customers::external_id.eq(ext.clone()).and(customers::id.lt(*key))),
-            ),
+            // Each keyset condition leads with a plain range on the order column, so that
+            // both databases seek the index to the cursor instead of scanning up to it.
+            (Some(K::CreatedAt(at, key)), false) => query
+                .filter(customers::created_at.ge(*at))
+                .filter(customers::created_at.gt(*at).or(customers::id.gt(*key))),
+            (Some(K::CreatedAt(at, key)), true) => query
+                .filter(customers::created_at.le(*at))
+                .filter(customers::created_at.lt(*at).or(customers::id.lt(*key))),
+            (Some(K::CustomerId(ext, key)), false) => query
+                .filter(customers::external_id.ge(ext.clone()))
+                .filter(customers::external_id.gt(ext.clone()).or(customers::id.gt(*key))),
+            (Some(K::CustomerId(ext, key)), true) => query
+                .filter(customers::external_id.le(ext.clone()))
+                .filter(customers::external_id.lt(ext.clone()).or(customers::id.lt(*key))),
         };
         query = match (page.order, page.descending) {
             (O::CreatedAt, false) => query.order((customers::created_at.asc(), customers::id.asc())),
@@ -533,9 +534,11 @@ pub async fn update_details(
     updated: &Customer,
     observed_version: i64,
     changed_fields: &[String],
+    role: Role,
     note: &ChangeNote<'_>,
 ) -> Result<Customer, StoreError> {
     ensure_in_scope(scope, updated.client_id)?;
+    ensure_updatable(updated.status, role)?;
     let now = Timestamp::now();
     let mut row = CustomerRow::from_customer(updated)?;
     row.version = observed_version + 1;
@@ -576,6 +579,21 @@ pub async fn update_details(
         Ok(()) => row.into_customer(),
         Err(StoreError::Conflict) => Err(missing_or_conflict(conn, scope, updated.id).await),
         Err(other) => Err(other),
+    }
+}
+
+/// The update rule, as the store applies it to every write of a customer's details: the
+/// status must allow updates by this role. (The status in the compare-and-set is the one
+/// checked here, so a concurrent status change cannot slip past it.)
+pub(crate) fn ensure_updatable(status: CustomerStatus, role: Role) -> Result<(), StoreError> {
+    if status.can_update(role) {
+        Ok(())
+    } else {
+        let why = crate::domain::status::blocked_reason(status, role)
+            .unwrap_or_else(|| format!("{status} does not allow updates"));
+        Err(StoreError::NotAllowed(format!(
+            "customer cannot be updated: {why}"
+        )))
     }
 }
 
@@ -687,12 +705,12 @@ pub async fn change_status(
     }
 }
 
-/// A page of a customer's status history, oldest first, after `after` (an entry id).
+/// A page of a customer's status history, oldest first, after `after` (an entry's time and id).
 pub async fn status_history(
     conn: &mut Conn<'_>,
     scope: &Scope,
     customer: CustomerKey,
-    after: Option<StatusHistoryId>,
+    after: Option<(Timestamp, StatusHistoryId)>,
     limit: i64,
 ) -> Result<Vec<StatusHistoryEntry>, StoreError> {
     let entries = dispatch!(conn, c => {
@@ -702,11 +720,16 @@ pub async fn status_history(
             scope
         );
         if let Some(after) = after {
-            // Entry ids are UUID v7: time-ordered, so the id alone is the keyset position.
-            query = query.filter(customer_status_history::id.gt(after));
+            query = query
+                .filter(customer_status_history::created_at.ge(after.0))
+                .filter(
+                    customer_status_history::created_at
+                        .gt(after.0)
+                        .or(customer_status_history::id.gt(after.1)),
+                );
         }
         query
-            .order(customer_status_history::id.asc())
+            .order((customer_status_history::created_at.asc(), customer_status_history::id.asc()))
             .limit(limit)
             .select(StatusHistoryEntry::as_select())
             .load(c)

@@ -35,8 +35,9 @@ pub(crate) fn ensure_in_scope(
 }
 
 /// What can go wrong in the store. Its `Display` never carries database text, so it cannot
-/// leak SQL even if printed; the details are in `Debug` and the logs.
-#[derive(Debug, thiserror::Error)]
+/// leak SQL even if printed. Its `Debug` (what the logs get) names the database error's kind,
+/// table and constraint but never its DETAIL, which can quote a failing row's values.
+#[derive(thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
@@ -54,6 +55,30 @@ pub enum StoreError {
     /// A stored value could not be decoded (e.g. an address that is not our JSON).
     #[error("stored data could not be read")]
     Corrupt(String),
+    /// The domain rules refuse the write (checked here as well as in the API's guards).
+    #[error("not allowed")]
+    NotAllowed(String),
+}
+
+impl std::fmt::Debug for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("NotFound"),
+            Self::AlreadyExists(what) => write!(f, "AlreadyExists({what})"),
+            Self::Conflict => f.write_str("Conflict"),
+            Self::Unavailable(why) => write!(f, "Unavailable({why})"),
+            Self::Corrupt(why) => write!(f, "Corrupt({why})"),
+            Self::NotAllowed(why) => write!(f, "NotAllowed({why})"),
+            Self::Database(DieselError::DatabaseError(kind, info)) => write!(
+                f,
+                "Database({kind:?}: {}; table {:?}; constraint {:?})",
+                info.message(),
+                info.table_name(),
+                info.constraint_name()
+            ),
+            Self::Database(other) => write!(f, "Database({other})"),
+        }
+    }
 }
 
 impl From<DieselError> for StoreError {

@@ -176,10 +176,17 @@ both_backends! {
         assert_eq!(customer["accreditedInvestor"], true);
         assert_eq!(customer["version"], 2);
 
-        // Required fields cannot be cleared; nothing changes.
-        let body = app.gql(&update_mutation(), json!({ "id": INDIVIDUAL, "input": { "individual": { "lastName": null } } })).await;
+        // Required fields cannot be cleared; every problem is reported at once; nothing changes.
+        let body = app.gql(&update_mutation(), json!({ "id": INDIVIDUAL,
+            "input": { "individual": { "lastName": null, "emailAddress": "bad" } } })).await;
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
-        assert_eq!(body["errors"][0]["extensions"]["field"], "individual.lastName");
+        let fields: Vec<&str> = body["errors"][0]["extensions"]["fieldErrors"].as_array().unwrap()
+            .iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["individual.lastName", "individual.emailAddress"], "{body}");
+        // Setting what is already there writes nothing and keeps the version.
+        let body = app.gql(&update_mutation(), json!({ "id": INDIVIDUAL,
+            "input": { "individual": { "occupation": "Architect" }, "accreditedInvestor": true } })).await;
+        assert_eq!(body["data"]["updateCustomer"]["customer"]["version"], 2, "{body}");
         // Wrong kind of details for the customer.
         let body = app.gql(&update_mutation(), json!({ "id": INDIVIDUAL, "input": { "corporation": { "tradingName": "X" } } })).await;
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
@@ -280,7 +287,7 @@ both_backends! {
             (change_status_mutation(), json!({ "id": INDIVIDUAL, "status": "FROZEN" })),
             ("mutation { addCustomerIndividual(customerId: \"sandbox-corporation-1\", updatedBy: \"x\", reason: \"y\",
                 input: { individualType: [OFFICER], firstName: \"Eve\", lastName: \"Spy\" }) { customer { id } } }".into(), json!({})),
-            ("mutation { updateCustomerIndividual(customerId: \"sandbox-corporation-1\", individualId: \"0191e1b2-0000-7000-8000-000000000000\",
+            ("mutation { updateCustomerIndividual(customerId: \"sandbox-corporation-1\", individualId: \"Q3VzdG9tZXJJbmRpdmlkdWFsOjAxOTFlMWIyLTAwMDAtNzAwMC04MDAwLTAwMDAwMDAwMDAwMA\",
                 updatedBy: \"x\", reason: \"y\", input: { title: \"Spy\" }) { customer { id } } }".into(), json!({})),
         ];
         // The other client's ids are the same strings: it must reach its own customers, never ours.
@@ -289,9 +296,12 @@ both_backends! {
             let (_, body) = app.gql_as(other_key, query, variables.clone()).await;
             let codes = error_codes(&body);
             if codes.is_empty() {
-                // Same customerId, other tenant: it acted on its own customer only.
-                let text = body.to_string();
-                assert!(!text.contains(&app.sandbox.customers[0].id.0.to_string()), "{text}");
+                // Same customerId, other tenant: it reached its own customer, never ours.
+                let data = body["data"].as_object().unwrap().values().next().unwrap();
+                let id = data.get("customer").unwrap_or(data)["id"].as_str().unwrap().to_owned();
+                let theirs: Vec<String> = other.customers.iter().map(|c| encode(NodeKind::Customer, c.id.0).0).collect();
+                let ours: Vec<String> = app.sandbox.customers.iter().map(|c| encode(NodeKind::Customer, c.id.0).0).collect();
+                assert!(theirs.contains(&id) && !ours.contains(&id), "{query}: {body}");
             } else {
                 assert!(codes == ["NOT_FOUND"] || codes == ["BAD_USER_INPUT"], "{query}: {body}");
                 assert!(!codes.contains(&"FORBIDDEN".to_string()));

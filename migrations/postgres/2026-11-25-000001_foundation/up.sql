@@ -76,6 +76,9 @@ CREATE TABLE customers (
     email_address                     text,
     telephone_number                  text,
     accredited_investor               boolean NOT NULL DEFAULT false,
+    -- Lower-cased names and customerId, written by the server, for `search` (the same
+    -- Unicode lower-casing on both databases).
+    search_text                       text NOT NULL,
     version                           bigint NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_at                        timestamptz NOT NULL,
     updated_at                        timestamptz NOT NULL,

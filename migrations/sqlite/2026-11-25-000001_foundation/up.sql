@@ -77,6 +77,9 @@ CREATE TABLE customers (
     email_address                     text,
     telephone_number                  text,
     accredited_investor               integer NOT NULL DEFAULT 0 CHECK (accredited_investor IN (0, 1)),
+    -- Lower-cased names and customerId, written by the server, for `search` (the same
+    -- Unicode lower-casing on both databases).
+    search_text                       text NOT NULL,
     version                           integer NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_at                        text NOT NULL,
     updated_at                        text NOT NULL,

@@ -130,9 +130,20 @@ impl Customer {
     ) -> ApiResult<StatusHistoryConnection> {
         let rc = request(ctx)?;
         let page = PageRequest::new(first, after, None, None)?;
+        // The cursor is the entry's (time, id): the order of the history.
         let after_id = page
-            .decode_cursor::<uuid::Uuid>()?
-            .map(crate::domain::ids::StatusHistoryId);
+            .decode_cursor::<(String, uuid::Uuid)>()?
+            .map(|(at, id)| {
+                chrono::DateTime::parse_from_rfc3339(&at)
+                    .map(|at| {
+                        (
+                            crate::db::types::Timestamp(at.with_timezone(&Utc)),
+                            crate::domain::ids::StatusHistoryId(id),
+                        )
+                    })
+                    .map_err(|_| ApiError::bad_input("after", "not a valid cursor for this list"))
+            })
+            .transpose()?;
         let scope = rc.principal.scope();
         let mut pooled = rc.db.conn().await?;
         let rows = store::customers::status_history(
@@ -143,7 +154,9 @@ impl Customer {
             page.size + 1,
         )
         .await?;
-        let (items, page_info) = page_of(&page, rows, |entry| encode_cursor(&entry.id.0));
+        let (items, page_info) = page_of(&page, rows, |entry| {
+            encode_cursor(&(entry.created_at.to_sqlite_text(), entry.id.0))
+        });
         Ok(StatusHistoryConnection {
             edges: items
                 .into_iter()
@@ -329,9 +342,9 @@ impl CustomerIndividual {
 /// or authorised person. Tax reference and passport numbers are masked for clients.
 #[Object]
 impl CustomerIndividual {
-    /// This person's id (pass it to `updateCustomerIndividual`).
-    async fn id(&self) -> ID {
-        ID(self.person.id.to_string())
+    /// This person's opaque global id (pass it to `updateCustomerIndividual`).
+    pub async fn id(&self) -> ID {
+        encode(NodeKind::CustomerIndividual, self.person.id.0)
     }
     /// The person's roles in the corporation (at least one).
     async fn individual_type(&self) -> &[IndividualType] {

@@ -1,0 +1,163 @@
+//! Customer queries and mutations, and what they share: identifier checks, the target client,
+//! and the guards that give a fast, explained refusal before the store enforces the same rules.
+
+mod mutation;
+mod query;
+
+pub use mutation::CustomerMutation;
+pub use query::CustomerQuery;
+
+use async_graphql::ID;
+
+use super::RequestContext;
+use super::error::{ApiError, ApiResult};
+use super::node::{self, NodeKind};
+use crate::domain::ids::ClientId;
+use crate::domain::status::{
+    CustomerStatus, Role, TransitionError, blocked_reason, check_transition,
+};
+use crate::domain::tenancy::Principal;
+use crate::domain::validation::Problems;
+use crate::store;
+
+/// Whether a text follows the rules for a client's own identifiers (`customerId`,
+/// `accountId`): 1 to 100 letters, digits, '-', '_', '.' or ':'.
+pub(crate) fn is_external_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+}
+
+/// Checks a client's own identifier.
+pub(crate) fn check_external_id(p: &mut Problems, field: &str, value: &str) {
+    if !is_external_id(value) {
+        p.add(
+            field,
+            "must be 1 to 100 characters of letters, digits, '-', '_', '.' or ':'",
+        );
+    }
+}
+
+/// `reason` and `updatedBy`, which every change carries.
+pub(super) fn check_note(p: &mut Problems, reason: &str, updated_by: &str) {
+    p.required_text("reason", reason, 500);
+    p.required_text("updatedBy", updated_by, 200);
+}
+
+/// The client whose customers a request names: the caller's own, or for the operator the
+/// `clientId` it must pass. `None` when a client names another client (it sees nothing).
+pub(super) fn target_client(
+    principal: &Principal,
+    client_id: Option<&ID>,
+) -> ApiResult<Option<ClientId>> {
+    let named = client_id
+        .map(|id| node::decode_as(id, NodeKind::Client).map(ClientId))
+        .transpose()?;
+    match (principal.client_id(), named) {
+        (Some(own), None) => Ok(Some(own)),
+        (Some(own), Some(named)) => Ok((own == named).then_some(own)),
+        (None, Some(named)) => Ok(Some(named)),
+        (None, None) => Err(ApiError::bad_input(
+            "clientId",
+            "the operator must name the client whose customerId this is",
+        )),
+    }
+}
+
+pub(super) fn not_found(customer_id: &str) -> ApiError {
+    ApiError::NotFound(format!("no customer with customerId {customer_id:?}"))
+}
+
+/// Loads the customer a request names, or `NOT_FOUND` (also for another client's).
+pub(super) async fn load_customer(
+    rc: &RequestContext,
+    customer_id: &str,
+    client_id: Option<&ID>,
+) -> ApiResult<store::customers::Customer> {
+    let mut problems = Problems::new();
+    check_external_id(&mut problems, "customerId", customer_id);
+    ApiError::check(problems.into_errors())?;
+    let Some(client) = target_client(&rc.principal, client_id)? else {
+        return Err(not_found(customer_id));
+    };
+    let mut pooled = rc.db.conn().await?;
+    store::customers::find_by_external_id(
+        &mut pooled.conn(),
+        &rc.principal.scope(),
+        client,
+        customer_id,
+    )
+    .await?
+    .ok_or_else(|| not_found(customer_id))
+}
+
+/// The guard of every change to a customer's details: the status must allow updates by
+/// this caller.
+pub(super) fn guard_update(customer: &store::customers::Customer, role: Role) -> ApiResult<()> {
+    if customer.status.can_update(role) {
+        return Ok(());
+    }
+    let why = blocked_reason(customer.status, role)
+        .unwrap_or_else(|| format!("{} does not allow updates", customer.status));
+    Err(ApiError::Rule {
+        code: "CUSTOMER_CANNOT_BE_UPDATED",
+        message: format!("customer cannot be updated: {why}"),
+    })
+}
+
+/// The guard of a status change: the table, for this caller, explained.
+pub(super) fn guard_transition(
+    from: CustomerStatus,
+    to: CustomerStatus,
+    role: Role,
+) -> ApiResult<()> {
+    check_transition(from, to, role).map_err(|error| transition_error(from, to, role, error))
+}
+
+pub(super) fn transition_error(
+    from: CustomerStatus,
+    to: CustomerStatus,
+    role: Role,
+    error: TransitionError,
+) -> ApiError {
+    let allowed = match &error {
+        TransitionError::Unchanged => from.allowed_next(role),
+        TransitionError::NotAllowed { allowed } => allowed.clone(),
+    };
+    let message = match error {
+        TransitionError::Unchanged => format!("the customer is already {from}"),
+        TransitionError::NotAllowed { .. } => {
+            let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+            let why = blocked_reason(from, role)
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            format!(
+                "a customer cannot move from {from} to {to}{why}; allowed: [{}]",
+                names.join(", ")
+            )
+        }
+    };
+    ApiError::InvalidStatusTransition {
+        from,
+        to,
+        allowed,
+        message,
+    }
+}
+
+/// Maps a unique-key refusal on insert to the input field it concerns.
+pub(super) fn already_exists(constraint: &str, customer_id: &str, account_id: &str) -> ApiError {
+    if constraint.contains("accounts") {
+        ApiError::AlreadyExists {
+            message: format!("an account with accountId {account_id:?} already exists"),
+            field: Some("accountToOpen.accountId".into()),
+        }
+    } else {
+        ApiError::AlreadyExists {
+            message: format!("a customer with customerId {customer_id:?} already exists"),
+            field: Some("customerId".into()),
+        }
+    }
+}
