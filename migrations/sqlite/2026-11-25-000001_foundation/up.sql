@@ -97,8 +97,12 @@ CREATE INDEX customers_client_created_idx ON customers (client_id, created_at, i
 CREATE INDEX customers_client_status_idx ON customers (client_id, status, created_at, id);
 CREATE INDEX customers_client_type_idx ON customers (client_id, customer_type, created_at, id);
 CREATE INDEX customers_client_accredited_idx ON customers (client_id, accredited_investor, created_at, id);
+-- Ordered by customerId: the key's full order, so no sort step is needed (the unique
+-- constraint alone does not tell the planner that id never breaks a tie).
+CREATE INDEX customers_client_external_idx ON customers (client_id, external_id, id);
 -- The operator's listing across clients.
 CREATE INDEX customers_created_idx ON customers (created_at, id);
+CREATE INDEX customers_external_idx ON customers (external_id, id);
 
 -- The people of a corporate customer: officers, beneficial owners, control persons...
 CREATE TABLE customer_individuals (
