@@ -1,0 +1,324 @@
+//! Customers: the model the rest of the code sees, inserts and reads under a scope, and the
+//! compare-and-set writes of details. Row mapping, listing and status changes have files of
+//! their own.
+
+mod list;
+mod row;
+mod status;
+
+pub use list::{CustomerCursor, CustomerFilter, CustomerOrder, CustomerPage, count_filtered, list};
+pub use row::CustomerRow;
+pub(crate) use row::{address_from_text, address_to_text};
+pub use status::{StatusChangeError, change_status, status_history, status_history_count};
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::{StoreError, ensure_in_scope, scoped};
+use crate::db::schema::{customer_change_log, customer_status_history, customers};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch, write_tx};
+use crate::domain::client::Actor;
+use crate::domain::customer::{CorporationDetails, CustomerType, IndividualDetails};
+use crate::domain::ids::{ClientId, CustomerKey, StatusHistoryId};
+use crate::domain::status::{CustomerStatus, Role};
+use crate::domain::tenancy::Scope;
+
+/// A customer's type-specific details.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Details {
+    Individual(IndividualDetails),
+    Corporation(CorporationDetails),
+}
+
+impl Details {
+    pub fn customer_type(&self) -> CustomerType {
+        match self {
+            Self::Individual(_) => CustomerType::Individual,
+            Self::Corporation(_) => CustomerType::Corporation,
+        }
+    }
+}
+
+/// A customer as the rest of the code sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Customer {
+    pub id: CustomerKey,
+    pub client_id: ClientId,
+    /// The client's own reference (`customerId` on the API).
+    pub external_id: String,
+    pub status: CustomerStatus,
+    pub details: Details,
+    pub accredited_investor: bool,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Customer {
+    pub fn customer_type(&self) -> CustomerType {
+        self.details.customer_type()
+    }
+
+    /// What `search` matches: the names and customerId, lower-cased, one per line.
+    pub fn search_text(&self) -> String {
+        let names: Vec<&str> = match &self.details {
+            Details::Individual(p) => [
+                Some(p.first_name.as_str()),
+                p.middle_name.as_deref(),
+                Some(p.last_name.as_str()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            Details::Corporation(c) => {
+                [Some(c.registered_name.as_str()), c.trading_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            }
+        };
+        let mut text = names.join("\n");
+        text.push('\n');
+        text.push_str(&self.external_id);
+        text.to_lowercase()
+    }
+
+    pub fn display_name(&self) -> String {
+        match &self.details {
+            Details::Individual(person) => person.display_name(),
+            Details::Corporation(company) => company.registered_name.clone(),
+        }
+    }
+}
+
+/// One entry of a customer's append-only status history.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customer_status_history)]
+pub struct StatusHistoryEntry {
+    pub id: StatusHistoryId,
+    pub customer_id: CustomerKey,
+    pub client_id: ClientId,
+    pub from_status: Option<CustomerStatus>,
+    pub to_status: CustomerStatus,
+    pub reason: String,
+    pub updated_by: String,
+    pub actor: Actor,
+    pub created_at: Timestamp,
+}
+
+/// Why and by whom a customer was created or changed.
+#[derive(Debug, Clone)]
+pub struct ChangeNote<'a> {
+    pub reason: &'a str,
+    pub updated_by: &'a str,
+    pub actor: Actor,
+}
+
+/// Inserts a customer and the first entry of its status history. Call inside a transaction.
+pub async fn insert(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    customer: &Customer,
+    note: &ChangeNote<'_>,
+) -> Result<(), StoreError> {
+    ensure_in_scope(scope, customer.client_id)?;
+    let row = CustomerRow::from_customer(customer)?;
+    let entry = StatusHistoryEntry {
+        id: StatusHistoryId::new(),
+        customer_id: customer.id,
+        client_id: customer.client_id,
+        from_status: None,
+        to_status: customer.status,
+        reason: note.reason.to_owned(),
+        updated_by: note.updated_by.to_owned(),
+        actor: note.actor,
+        created_at: customer.created_at,
+    };
+    dispatch!(conn, c => {
+        diesel::insert_into(customers::table).values(&row).execute(c).await?;
+        diesel::insert_into(customer_status_history::table).values(&entry).execute(c).await?;
+    });
+    Ok(())
+}
+
+/// The customer with this key, if the scope reaches it.
+pub async fn find(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    key: CustomerKey,
+) -> Result<Option<Customer>, StoreError> {
+    let row = dispatch!(conn, c => {
+        scoped!(customers::table.filter(customers::id.eq(key)), customers::client_id, scope)
+            .select(CustomerRow::as_select())
+            .first(c)
+            .await
+            .optional()?
+    });
+    row.map(CustomerRow::into_customer).transpose()
+}
+
+/// The customer a client knows as `external_id`, if the scope reaches that client.
+pub async fn find_by_external_id(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    client_id: ClientId,
+    external_id: &str,
+) -> Result<Option<Customer>, StoreError> {
+    if !scope.includes(client_id) {
+        return Ok(None);
+    }
+    let row = dispatch!(conn, c => {
+        scoped!(
+            customers::table
+                .filter(customers::client_id.eq(client_id))
+                .filter(customers::external_id.eq(external_id)),
+            customers::client_id,
+            scope
+        )
+        .select(CustomerRow::as_select())
+        .first(c)
+        .await
+        .optional()?
+    });
+    row.map(CustomerRow::into_customer).transpose()
+}
+
+/// The customers with these keys that the scope reaches, in no particular order.
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    keys: &[CustomerKey],
+) -> Result<Vec<Customer>, StoreError> {
+    let rows = dispatch!(conn, c => {
+        scoped!(customers::table.filter(customers::id.eq_any(keys)), customers::client_id, scope)
+            .select(CustomerRow::as_select())
+            .load(c)
+            .await?
+    });
+    rows.into_iter().map(CustomerRow::into_customer).collect()
+}
+
+/// How many customers the scope reaches.
+pub async fn count(conn: &mut Conn<'_>, scope: &Scope) -> Result<i64, StoreError> {
+    let n = dispatch!(conn, c => {
+        scoped!(customers::table, customers::client_id, scope).count().get_result(c).await?
+    });
+    Ok(n)
+}
+
+/// Writes new details (and flag) over a customer, if its version is still `observed_version`:
+/// a compare-and-set, so a concurrent change makes this fail with `Conflict` instead of
+/// being overwritten. The change log entry is written in the same transaction.
+pub async fn update_details(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    updated: &Customer,
+    observed_version: i64,
+    changed_fields: &[String],
+    role: Role,
+    note: &ChangeNote<'_>,
+) -> Result<Customer, StoreError> {
+    ensure_in_scope(scope, updated.client_id)?;
+    ensure_updatable(updated.status, role)?;
+    let now = Timestamp::now();
+    let mut row = CustomerRow::from_customer(updated)?;
+    row.version = observed_version + 1;
+    row.updated_at = now;
+    let log = ChangeLogEntry {
+        id: StatusHistoryId::new(),
+        customer_id: updated.id,
+        client_id: updated.client_id,
+        version: observed_version + 1,
+        changed_fields: changed_fields.join(","),
+        reason: note.reason.to_owned(),
+        updated_by: note.updated_by.to_owned(),
+        actor: note.actor,
+        created_at: now,
+    };
+    let written = write_tx!(conn, tx => {
+        let changed = dispatch!(tx, c => {
+            diesel::update(
+                customers::table
+                    .filter(customers::id.eq(updated.id))
+                    .filter(customers::client_id.eq(updated.client_id))
+                    .filter(customers::version.eq(observed_version))
+                    .filter(customers::status.eq(updated.status)),
+            )
+            .set(&row)
+            .execute(c)
+            .await?
+        });
+        if changed == 0 {
+            return Err(StoreError::Conflict);
+        }
+        dispatch!(tx, c => {
+            diesel::insert_into(customer_change_log::table).values(&log).execute(c).await?;
+        });
+        Ok(())
+    });
+    match written {
+        Ok(()) => row.into_customer(),
+        Err(StoreError::Conflict) => Err(missing_or_conflict(conn, scope, updated.id).await),
+        Err(other) => Err(other),
+    }
+}
+
+/// The update rule, as the store applies it to every write of a customer's details: the
+/// status must allow updates by this role. (The status in the compare-and-set is the one
+/// checked here, so a concurrent status change cannot slip past it.)
+pub(crate) fn ensure_updatable(status: CustomerStatus, role: Role) -> Result<(), StoreError> {
+    if status.can_update(role) {
+        Ok(())
+    } else {
+        let why = crate::domain::status::blocked_reason(status, role)
+            .unwrap_or_else(|| format!("{status} does not allow updates"));
+        Err(StoreError::NotAllowed(format!(
+            "customer cannot be updated: {why}"
+        )))
+    }
+}
+
+/// An entry of the customer's change log (who changed which fields, when, why).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customer_change_log)]
+pub struct ChangeLogEntry {
+    pub id: StatusHistoryId,
+    pub customer_id: CustomerKey,
+    pub client_id: ClientId,
+    pub version: i64,
+    pub changed_fields: String,
+    pub reason: String,
+    pub updated_by: String,
+    pub actor: Actor,
+    pub created_at: Timestamp,
+}
+
+/// After a compare-and-set matched nothing: `NotFound` if the customer is gone from the
+/// scope, otherwise `Conflict` (someone else changed it first).
+pub(super) async fn missing_or_conflict(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    key: CustomerKey,
+) -> StoreError {
+    match find(conn, scope, key).await {
+        Ok(Some(_)) => StoreError::Conflict,
+        Ok(None) => StoreError::NotFound,
+        Err(error) => error,
+    }
+}
+
+/// Creates a customer with its default account, and the first history entry, in one
+/// transaction: both exist afterwards, or neither does.
+pub async fn create_with_account(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    customer: &Customer,
+    account: &super::accounts::Account,
+    note: &ChangeNote<'_>,
+) -> Result<(), StoreError> {
+    write_tx!(conn, tx => {
+        insert(tx, scope, customer, note).await?;
+        super::accounts::insert(tx, scope, account).await
+    })
+}
