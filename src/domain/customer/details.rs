@@ -119,67 +119,77 @@ pub fn check_address(p: &mut Problems, prefix: &str, address: &Address) {
     );
 }
 
-/// The personal fields shared by individual customers and attached persons.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call per field group, named at the call"
-)]
-fn check_person(
-    p: &mut Problems,
-    prefix: &str,
-    first_name: &str,
-    middle_name: Option<&str>,
-    last_name: &str,
-    email: Option<&str>,
-    phone: Option<&str>,
-    mailing_address: Option<&Address>,
-    tax_reference_number: Option<&Sensitive>,
-    passport_number: Option<&Sensitive>,
-    nationality: Option<&str>,
+/// The personal fields shared by individual customers and the people of a corporation.
+struct Personal<'a> {
+    first_name: &'a str,
+    middle_name: Option<&'a str>,
+    last_name: &'a str,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    mailing_address: Option<&'a Address>,
+    tax_reference_number: Option<&'a Sensitive>,
+    passport_number: Option<&'a Sensitive>,
+    nationality: Option<&'a str>,
     date_of_birth: Option<NaiveDate>,
-    today: NaiveDate,
-) {
-    p.required_text(&at(prefix, "firstName"), first_name, NAME_MAX);
-    p.optional_text(&at(prefix, "middleName"), middle_name, NAME_MAX);
-    p.required_text(&at(prefix, "lastName"), last_name, NAME_MAX);
-    p.email(&at(prefix, "emailAddress"), email);
-    p.phone(&at(prefix, "telephoneNumber"), phone);
-    if let Some(address) = mailing_address {
+}
+
+/// Generates the [`Personal`] view of a details type with the same field names.
+macro_rules! personal_view {
+    ($ty:ty) => {
+        impl $ty {
+            fn personal(&self) -> Personal<'_> {
+                Personal {
+                    first_name: &self.first_name,
+                    middle_name: self.middle_name.as_deref(),
+                    last_name: &self.last_name,
+                    email: self.email_address.as_deref(),
+                    phone: self.telephone_number.as_deref(),
+                    mailing_address: self.mailing_address.as_ref(),
+                    tax_reference_number: self.tax_reference_number.as_ref(),
+                    passport_number: self.passport_number.as_ref(),
+                    nationality: self.nationality.as_deref(),
+                    date_of_birth: self.date_of_birth,
+                }
+            }
+        }
+    };
+}
+personal_view!(IndividualDetails);
+personal_view!(PersonDetails);
+
+fn check_person(p: &mut Problems, prefix: &str, person: &Personal<'_>, today: NaiveDate) {
+    p.required_text(&at(prefix, "firstName"), person.first_name, NAME_MAX);
+    p.optional_text(&at(prefix, "middleName"), person.middle_name, NAME_MAX);
+    p.required_text(&at(prefix, "lastName"), person.last_name, NAME_MAX);
+    p.email(&at(prefix, "emailAddress"), person.email);
+    p.phone(&at(prefix, "telephoneNumber"), person.phone);
+    if let Some(address) = person.mailing_address {
         check_address(p, &at(prefix, "mailingAddress"), address);
     }
     p.optional_text(
         &at(prefix, "taxReferenceNumber"),
-        tax_reference_number.map(Sensitive::reveal),
+        person.tax_reference_number.map(Sensitive::reveal),
         ID_NUMBER_MAX,
     );
     p.optional_text(
         &at(prefix, "passportNumber"),
-        passport_number.map(Sensitive::reveal),
+        person.passport_number.map(Sensitive::reveal),
         ID_NUMBER_MAX,
     );
-    p.country(&at(prefix, "nationality"), nationality);
-    p.birth_date(&at(prefix, "dateOfBirth"), date_of_birth, today, MIN_AGE);
+    p.country(&at(prefix, "nationality"), person.nationality);
+    p.birth_date(
+        &at(prefix, "dateOfBirth"),
+        person.date_of_birth,
+        today,
+        MIN_AGE,
+    );
 }
 
 impl IndividualDetails {
     /// Every rule an individual's details break, under `prefix`.
     pub fn check(&self, prefix: &str, today: NaiveDate) -> Vec<FieldError> {
         let mut p = Problems::new();
-        check_person(
-            &mut p,
-            prefix,
-            &self.first_name,
-            self.middle_name.as_deref(),
-            &self.last_name,
-            self.email_address.as_deref(),
-            self.telephone_number.as_deref(),
-            self.mailing_address.as_ref(),
-            self.tax_reference_number.as_ref(),
-            self.passport_number.as_ref(),
-            self.nationality.as_deref(),
-            self.date_of_birth,
-            today,
-        );
+        check_person(&mut p, prefix, &self.personal(), today);
         p.optional_text(
             &at(prefix, "employmentDescription"),
             self.employment_description.as_deref(),
@@ -327,21 +337,7 @@ impl PersonDetails {
             _ => {}
         }
         p.optional_text(&at(prefix, "title"), self.title.as_deref(), NAME_MAX);
-        check_person(
-            &mut p,
-            prefix,
-            &self.first_name,
-            self.middle_name.as_deref(),
-            &self.last_name,
-            self.email_address.as_deref(),
-            self.telephone_number.as_deref(),
-            self.mailing_address.as_ref(),
-            self.tax_reference_number.as_ref(),
-            self.passport_number.as_ref(),
-            self.nationality.as_deref(),
-            self.date_of_birth,
-            today,
-        );
+        check_person(&mut p, prefix, &self.personal(), today);
         p.into_errors()
     }
 
