@@ -327,6 +327,13 @@ both_backends! {
         assert_eq!(body["data"]["customers"]["totalCount"], 0, "{body}");
         let (_, body) = app.gql_as(other_key, "{ customers { totalCount } }", json!({})).await;
         assert_eq!(body["data"]["customers"]["totalCount"], 2);
+        // The operator lists across clients, or one client's with clientId.
+        let operator = app.operator_key().await;
+        let (_, body) = app.gql_as(operator.expose(), "query($c: ID) { customers(clientId: $c) { totalCount } }", json!({})).await;
+        assert_eq!(body["data"]["customers"]["totalCount"], 5, "two sandboxes and the regulated client's: {body}");
+        let (_, body) = app.gql_as(operator.expose(), "query($c: ID) { customers(clientId: $c) { totalCount } }",
+            json!({ "c": own_client })).await;
+        assert_eq!(body["data"]["customers"]["totalCount"], 2, "{body}");
     }
 
     async fn concurrent_status_changes_have_one_winner_per_version(app) {

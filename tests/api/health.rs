@@ -127,3 +127,99 @@ async fn postgres_tls_is_verified() {
         "{refused}"
     );
 }
+
+/// Holds the database's write lock (SQLite) or the customers table (PostgreSQL) until dropped
+/// or released, so that a write request stays in flight.
+enum WriteBlocker {
+    Sqlite(diesel::SqliteConnection),
+    Postgres(Box<diesel_async::AsyncPgConnection>),
+}
+
+impl WriteBlocker {
+    async fn hold(db: &crate::harness::TestDb) -> Self {
+        use diesel::Connection;
+        use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+        match &db.pg_name {
+            None => {
+                let path = db.url.trim_start_matches("sqlite://").to_owned();
+                let mut conn = diesel::SqliteConnection::establish(&path).unwrap();
+                diesel::connection::SimpleConnection::batch_execute(&mut conn, "BEGIN IMMEDIATE")
+                    .unwrap();
+                Self::Sqlite(conn)
+            }
+            Some(_) => {
+                let url = format!("{}?sslmode=disable", db.url);
+                let mut conn = diesel_async::AsyncPgConnection::establish(&url)
+                    .await
+                    .unwrap();
+                conn.batch_execute("BEGIN; LOCK TABLE customers IN EXCLUSIVE MODE")
+                    .await
+                    .unwrap();
+                Self::Postgres(Box::new(conn))
+            }
+        }
+    }
+
+    async fn release(self) {
+        use diesel_async::SimpleAsyncConnection;
+        match self {
+            Self::Sqlite(mut conn) => {
+                diesel::connection::SimpleConnection::batch_execute(&mut conn, "ROLLBACK").unwrap()
+            }
+            Self::Postgres(mut conn) => conn.batch_execute("ROLLBACK").await.unwrap(),
+        }
+    }
+}
+
+/// Shutdown waits for requests already being served: a status change blocked on a lock is
+/// still answered, and applied, after shutdown has begun.
+async fn in_flight_requests_finish_on_shutdown(backend: Backend) {
+    let Some(mut app) = TestApp::start_configured(backend, |settings| {
+        settings.shutdown_timeout = Duration::from_secs(20);
+    })
+    .await
+    else {
+        return;
+    };
+    let blocker = WriteBlocker::hold(&app.db).await;
+    let (url, key) = (app.url("/graphql"), app.key().to_owned());
+    let in_flight = tokio::spawn(async move {
+        let query =
+            "mutation { changeCustomerStatus(customerId: \"sandbox-individual-1\", status: EDD,
+            reason: \"review\", updatedBy: \"ops\") { customer { status } } }";
+        let response = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(key)
+            .json(&serde_json::json!({ "query": query }))
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status().as_u16(),
+            response.json::<serde_json::Value>().await.unwrap(),
+        )
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let shutdown = tokio::spawn(app.take_server().shutdown());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!in_flight.is_finished(), "the request is held by the lock");
+    assert!(!shutdown.is_finished(), "shutdown waits for it");
+    blocker.release().await;
+    let (status, body) = in_flight.await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["changeCustomerStatus"]["customer"]["status"], "EDD",
+        "{body}"
+    );
+    shutdown.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_flight_requests_finish_on_shutdown_sqlite() {
+    in_flight_requests_finish_on_shutdown(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_flight_requests_finish_on_shutdown_postgres() {
+    in_flight_requests_finish_on_shutdown(Backend::Postgres).await;
+}
