@@ -6,9 +6,10 @@
   var defaultQuery = [
     '# Welcome to the Layer2 onboarding API.',
     '#',
-    '# 1. Open the Headers tab below and put your API key after "Bearer ".',
-    '#    (The server prints the sandbox key the first time it starts.)',
-    '# 2. Run this query with the play button or Ctrl-Enter.',
+    '# 1. Put your API key in the Headers tab below,',
+    '#    after "Bearer " (the server prints the',
+    '#    sandbox key when its database is new).',
+    '# 2. Run with the play button or Ctrl-Enter.',
     '',
     'query WhoAmI {',
     '  viewer {',
