@@ -12,6 +12,7 @@ mod auth;
 mod customers;
 mod graphiql;
 mod health;
+mod migrations;
 mod node;
 mod schema;
 mod startup;
