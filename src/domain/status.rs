@@ -203,6 +203,17 @@ pub fn check_transition(
     }
 }
 
+/// The update rule: `Ok` when `role` may update a customer (or account) in `status`, else
+/// the explanation. The API's guard and the store both apply this one function.
+pub fn check_update(status: CustomerStatus, role: Role) -> Result<(), String> {
+    if status.can_update(role) {
+        return Ok(());
+    }
+    let why =
+        blocked_reason(status, role).unwrap_or_else(|| format!("{status} does not allow updates"));
+    Err(format!("customer cannot be updated: {why}"))
+}
+
 /// A plain-language reason why `role` cannot update or change a customer in `status`, or
 /// `None` when it can.
 pub fn blocked_reason(status: CustomerStatus, role: Role) -> Option<String> {

@@ -14,7 +14,7 @@ use super::error::{ApiError, ApiResult};
 use super::node::{self, NodeKind};
 use crate::domain::ids::ClientId;
 use crate::domain::status::{
-    CustomerStatus, Role, TransitionError, blocked_reason, check_transition,
+    CustomerStatus, Role, TransitionError, blocked_reason, check_transition, check_update,
 };
 use crate::domain::tenancy::Principal;
 use crate::domain::validation::Problems;
@@ -96,14 +96,9 @@ pub(super) async fn load_customer(
 /// The guard of every change to a customer's details: the status must allow updates by
 /// this caller.
 pub(super) fn guard_update(customer: &store::customers::Customer, role: Role) -> ApiResult<()> {
-    if customer.status.can_update(role) {
-        return Ok(());
-    }
-    let why = blocked_reason(customer.status, role)
-        .unwrap_or_else(|| format!("{} does not allow updates", customer.status));
-    Err(ApiError::Rule {
+    check_update(customer.status, role).map_err(|message| ApiError::Rule {
         code: "CUSTOMER_CANNOT_BE_UPDATED",
-        message: format!("customer cannot be updated: {why}"),
+        message,
     })
 }
 

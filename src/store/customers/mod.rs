@@ -268,15 +268,7 @@ pub async fn update_details(
 /// status must allow updates by this role. (The status in the compare-and-set is the one
 /// checked here, so a concurrent status change cannot slip past it.)
 pub(crate) fn ensure_updatable(status: CustomerStatus, role: Role) -> Result<(), StoreError> {
-    if status.can_update(role) {
-        Ok(())
-    } else {
-        let why = crate::domain::status::blocked_reason(status, role)
-            .unwrap_or_else(|| format!("{status} does not allow updates"));
-        Err(StoreError::NotAllowed(format!(
-            "customer cannot be updated: {why}"
-        )))
-    }
+    crate::domain::status::check_update(status, role).map_err(StoreError::NotAllowed)
 }
 
 /// An entry of the customer's change log (who changed which fields, when, why).
