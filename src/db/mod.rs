@@ -6,6 +6,8 @@ pub(crate) mod schema;
 pub mod types;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use deadpool::Runtime;
@@ -198,6 +200,20 @@ pub enum OpenError {
 pub struct Database {
     main: Pools,
     health: Pools,
+    /// Statements started on the main pool's connections (for statement-count tests and
+    /// diagnostics; one relaxed atomic add per statement).
+    statements: Arc<AtomicU64>,
+}
+
+/// Counts the statements a connection starts.
+struct StatementCounter(Arc<AtomicU64>);
+
+impl diesel::connection::Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// A pool of connections to one of the two backends.
@@ -228,9 +244,11 @@ impl Database {
     /// Applies pending migrations, then builds the pools.
     pub async fn open(settings: &DbSettings) -> Result<Self, OpenError> {
         migrate(settings).await?;
+        let statements = Arc::new(AtomicU64::new(0));
         Ok(Self {
-            main: Pools::build(settings, settings.pool_size)?,
-            health: Pools::build(settings, 1)?,
+            main: Pools::build(settings, settings.pool_size, statements.clone())?,
+            health: Pools::build(settings, 1, Arc::new(AtomicU64::new(0)))?,
+            statements,
         })
     }
 
@@ -239,6 +257,11 @@ impl Database {
             Pools::Pg(_) => Backend::Postgres,
             Pools::Sqlite(_) => Backend::Sqlite,
         }
+    }
+
+    /// How many statements the main pool's connections have started so far.
+    pub fn statements_executed(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// A connection from the main pool, waiting at most the configured acquire timeout.
@@ -281,7 +304,11 @@ macro_rules! pool_of {
 }
 
 impl Pools {
-    fn build(settings: &DbSettings, size: usize) -> Result<Self, OpenError> {
+    fn build(
+        settings: &DbSettings,
+        size: usize,
+        statements: Arc<AtomicU64>,
+    ) -> Result<Self, OpenError> {
         match &settings.url {
             DatabaseUrl::Postgres(url) => {
                 let timeout_ms = settings.statement_timeout.as_millis();
@@ -290,8 +317,13 @@ impl Pools {
                 config.custom_setup = Box::new(move |url| {
                     let url = url.to_owned();
                     let tls = tls.clone();
+                    let statements = statements.clone();
                     async move {
                         let mut conn = connect_pg(&url, tls).await?;
+                        diesel_async::AsyncConnection::set_instrumentation(
+                            &mut conn,
+                            StatementCounter(statements),
+                        );
                         conn.batch_execute(&format!(
                             "SET statement_timeout = {timeout_ms}; SET TIME ZONE 'UTC'"
                         ))
@@ -309,10 +341,15 @@ impl Pools {
                 let mut config = ManagerConfig::<SqliteConn>::default();
                 config.custom_setup = Box::new(move |path| {
                     let path = path.to_owned();
+                    let statements = statements.clone();
                     async move {
-                        let conn = tokio::task::spawn_blocking(move || open_sqlite(&path, busy))
-                            .await
-                            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))??;
+                        let conn = tokio::task::spawn_blocking(move || {
+                            let mut conn = open_sqlite(&path, busy)?;
+                            conn.set_instrumentation(StatementCounter(statements));
+                            Ok::<_, diesel::ConnectionError>(conn)
+                        })
+                        .await
+                        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))??;
                         Ok(SyncConnectionWrapper::new(conn))
                     }
                     .boxed()

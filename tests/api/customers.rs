@@ -436,6 +436,26 @@ both_backends! {
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
     }
 
+    async fn a_page_of_customers_costs_the_same_statements_whatever_its_size(app) {
+        layer2::seed::synthetic_customers(&app.database, app.sandbox.client.id, 120).await.unwrap();
+        let add = "mutation { addCustomerIndividual(customerId: \"sandbox-corporation-1\", updatedBy: \"ops\", reason: \"kyb\",
+            input: { individualType: [OFFICER], firstName: \"Ada\", lastName: \"Lovelace\" }) { individual { id } } }";
+        assert!(app.gql(add, json!({})).await.get("errors").is_none());
+        let page = |n: i64| format!("{{ customers(first: {n}) {{ edges {{ node {{ customerId status
+            individuals {{ id firstName }} permissions {{ canUpdate allowedNextStatuses }} }} }} }} }}");
+        app.gql(&page(5), json!({})).await; // warm the pool
+        let mut counts = Vec::new();
+        for n in [10, 100] {
+            let before = app.database.statements_executed();
+            let body = app.gql(&page(n), json!({})).await;
+            assert_eq!(body["data"]["customers"]["edges"].as_array().unwrap().len() as i64, n, "{body}");
+            counts.push(app.database.statements_executed() - before);
+        }
+        eprintln!("statements for a page of 10 and of 100 customers: {counts:?}");
+        assert_eq!(counts[0], counts[1], "statements for 10 and for 100 customers: {counts:?}");
+        assert!(counts[0] <= 6, "authentication, the page, the people of every customer at once: {counts:?}");
+    }
+
     async fn keyset_pages_cover_a_few_thousand_customers_without_gaps_or_repeats(app) {
         layer2::seed::synthetic_customers(&app.database, app.sandbox.client.id, 2_500).await.unwrap();
         let page_query = "query($first: Int, $after: String, $last: Int, $before: String, $order: CustomerOrderInput, $filter: CustomerFilterInput) {
