@@ -154,10 +154,58 @@ diesel::table! {
         customer_external_id -> Text,
         application_type -> Text,
         status -> Text,
+        customer_details -> Text,
+        individuals -> Text,
+        account_id -> Nullable<Text>,
+        product_id -> Nullable<Text>,
+        asset_type_id -> Nullable<Text>,
         terms_and_conditions_accepted -> Bool,
+        change_requests -> Text,
+        customer_id -> Nullable<PortableUuid>,
+        decision_reason -> Nullable<Text>,
         version -> BigInt,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        submitted_at -> Nullable<PortableTimestamp>,
+        decided_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    application_status_history (id) {
+        id -> PortableUuid,
+        application_id -> PortableUuid,
+        client_id -> PortableUuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor -> Text,
+        reason -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    application_documents (id) {
+        id -> PortableUuid,
+        application_id -> PortableUuid,
+        client_id -> PortableUuid,
+        individual_id -> Nullable<PortableUuid>,
+        document_type -> Text,
+        status -> Text,
+        review_note -> Nullable<Text>,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> PortableTimestamp,
+        reviewed_at -> Nullable<PortableTimestamp>,
     }
 }
 
@@ -211,6 +259,8 @@ diesel::joinable!(customer_status_history -> customers (customer_id));
 diesel::joinable!(customer_individuals -> customers (customer_id));
 diesel::joinable!(customer_change_log -> customers (customer_id));
 diesel::joinable!(applications -> clients (client_id));
+diesel::joinable!(application_status_history -> applications (application_id));
+diesel::joinable!(application_documents -> applications (application_id));
 diesel::joinable!(accounts -> customers (customer_id));
 diesel::joinable!(accounts -> asset_types (asset_type_id));
 diesel::joinable!(payors -> customers (customer_id));
@@ -224,6 +274,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_individuals,
     customer_change_log,
     applications,
+    application_status_history,
+    application_documents,
     accounts,
     payors,
 );

@@ -31,3 +31,12 @@ uuid_id!(
     /// A payor's internal key (its `payorId` is the client's own reference).
     PayorKey
 );
+uuid_id!(
+    /// A person attached to a corporate application (becomes a customer individual).
+    ApplicationIndividualId
+);
+uuid_id!(
+    /// A document requirement of an application; derived from what it requires (see
+    /// `domain::application::documents::requirement_id`), so it exists before any upload.
+    DocumentId
+);

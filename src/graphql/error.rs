@@ -161,10 +161,7 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => Self::Conflict(
                 "the object was changed by someone else first; read it again and retry".into(),
             ),
-            StoreError::NotAllowed(why) => Self::Rule {
-                code: "CUSTOMER_CANNOT_BE_UPDATED",
-                message: why,
-            },
+            StoreError::NotAllowed { code, message } => Self::Rule { code, message },
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 Self::Unavailable

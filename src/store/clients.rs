@@ -91,3 +91,19 @@ pub async fn serialize_seeding(conn: &mut Conn<'_>) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// Makes the transactions that claim a client's `customerId`s (creating a customer or an
+/// application, changing an application's customerId) take turns per client, so that the
+/// check across the customers and applications tables cannot race. SQLite's `BEGIN
+/// IMMEDIATE` already serialises writers.
+pub async fn lock_customer_ids(conn: &mut Conn<'_>, client_id: ClientId) -> Result<(), StoreError> {
+    if let Conn::Pg(c) = conn {
+        clients::table
+            .filter(clients::id.eq(client_id))
+            .select(clients::id)
+            .for_update()
+            .load::<ClientId>(&mut **c)
+            .await?;
+    }
+    Ok(())
+}

@@ -156,6 +156,27 @@ pub async fn list_for_customers(
         .collect()
 }
 
+/// Inserts the people of a customer being created. Call inside the transaction that
+/// inserts the customer.
+pub async fn insert_all(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    people: &[Individual],
+) -> Result<(), StoreError> {
+    let mut rows = Vec::with_capacity(people.len());
+    for person in people {
+        ensure_in_scope(scope, person.client_id)?;
+        rows.push(IndividualRow::from_individual(person)?);
+    }
+    // One statement per person: SQLite cannot batch rows whose optional columns differ.
+    for row in &rows {
+        dispatch!(conn, c => {
+            diesel::insert_into(customer_individuals::table).values(row).execute(c).await?;
+        });
+    }
+    Ok(())
+}
+
 /// Adds a person to `customer` (or, with `replaces`, writes over that person) and bumps the
 /// customer's version from the one it was read at, all in one transaction. `Conflict` when
 /// the customer changed meanwhile.

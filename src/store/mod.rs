@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod applications;
 pub mod clients;
 pub mod customer_individuals;
 pub mod customers;
@@ -57,7 +58,7 @@ pub enum StoreError {
     Corrupt(String),
     /// The domain rules refuse the write (checked here as well as in the API's guards).
     #[error("not allowed")]
-    NotAllowed(String),
+    NotAllowed { code: &'static str, message: String },
 }
 
 impl std::fmt::Debug for StoreError {
@@ -68,7 +69,7 @@ impl std::fmt::Debug for StoreError {
             Self::Conflict => f.write_str("Conflict"),
             Self::Unavailable(why) => write!(f, "Unavailable({why})"),
             Self::Corrupt(why) => write!(f, "Corrupt({why})"),
-            Self::NotAllowed(why) => write!(f, "NotAllowed({why})"),
+            Self::NotAllowed { code, message } => write!(f, "NotAllowed({code}: {message})"),
             Self::Database(DieselError::DatabaseError(kind, info)) => write!(
                 f,
                 "Database({kind:?}: {}; table {:?}; constraint {:?})",

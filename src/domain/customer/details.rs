@@ -9,7 +9,8 @@ use super::{
 use crate::domain::validation::{FieldError, Problems};
 
 /// An individual customer's details.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct IndividualDetails {
     pub first_name: String,
     pub middle_name: Option<String>,
@@ -29,7 +30,8 @@ pub struct IndividualDetails {
 }
 
 /// A corporate customer's details (its people are [`PersonDetails`] rows of their own).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct CorporationDetails {
     pub registered_name: String,
     pub trading_name: Option<String>,
@@ -49,7 +51,8 @@ pub struct CorporationDetails {
 }
 
 /// A person attached to a corporate customer: officer, owner, control person…
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct PersonDetails {
     pub individual_type: Vec<IndividualType>,
     pub title: Option<String>,

@@ -268,7 +268,10 @@ pub async fn update_details(
 /// status must allow updates by this role. (The status in the compare-and-set is the one
 /// checked here, so a concurrent status change cannot slip past it.)
 pub(crate) fn ensure_updatable(status: CustomerStatus, role: Role) -> Result<(), StoreError> {
-    crate::domain::status::check_update(status, role).map_err(StoreError::NotAllowed)
+    crate::domain::status::check_update(status, role).map_err(|message| StoreError::NotAllowed {
+        code: "CUSTOMER_CANNOT_BE_UPDATED",
+        message,
+    })
 }
 
 /// An entry of the customer's change log (who changed which fields, when, why).

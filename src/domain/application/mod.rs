@@ -1,7 +1,98 @@
-//! The application lifecycle (DOMAIN.md, Applications) as data: which actor may move an
-//! application from which status to which. Requirements and documents build on it.
+//! Applications (DOMAIN.md, Applications): the draft a client builds, and the lifecycle as
+//! data (which actor may move an application from which status to which). What blocks
+//! submission is `requirements`; which documents are asked for is `documents`.
+
+pub mod documents;
+pub mod requirements;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::db::types::text_enum;
+use crate::domain::account::ProductId;
+use crate::domain::customer::{CorporationDetails, IndividualDetails, PersonDetails};
+use crate::domain::ids::ApplicationIndividualId;
+
+/// The future customer's details, possibly incomplete: a required name not given yet is
+/// empty, and the requirements say so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "details", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CustomerDraft {
+    Individual(IndividualDetails),
+    Corporation(CorporationDetails),
+}
+
+impl CustomerDraft {
+    /// An empty draft of the given type.
+    pub fn empty(application_type: ApplicationType) -> Self {
+        match application_type {
+            ApplicationType::Individual => Self::Individual(IndividualDetails::default()),
+            ApplicationType::Corporation => Self::Corporation(CorporationDetails::default()),
+        }
+    }
+
+    pub fn application_type(&self) -> ApplicationType {
+        match self {
+            Self::Individual(_) => ApplicationType::Individual,
+            Self::Corporation(_) => ApplicationType::Corporation,
+        }
+    }
+}
+
+/// A person attached to a corporate application; becomes a customer individual on approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationPerson {
+    pub id: ApplicationIndividualId,
+    pub details: PersonDetails,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The default account to open on approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountToOpen {
+    pub account_id: String,
+    pub product_id: ProductId,
+    pub asset_type_id: String,
+}
+
+/// A field the reviewer asked the client to change, with why; cleared once the value changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeRequest {
+    /// The person the field belongs to; `None` for the application's own fields.
+    pub individual_id: Option<ApplicationIndividualId>,
+    /// Dotted path, e.g. `mailingAddress.city`.
+    pub field_name: String,
+    pub description: String,
+}
+
+/// Everything the client edits in an application.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub customer: CustomerDraft,
+    pub individuals: Vec<ApplicationPerson>,
+    pub account_to_open: Option<AccountToOpen>,
+    pub terms_and_conditions_accepted: bool,
+    pub change_requests: Vec<ChangeRequest>,
+}
+
+impl Draft {
+    pub fn empty(application_type: ApplicationType) -> Self {
+        Self {
+            customer: CustomerDraft::empty(application_type),
+            individuals: Vec::new(),
+            account_to_open: None,
+            terms_and_conditions_accepted: false,
+            change_requests: Vec::new(),
+        }
+    }
+
+    pub fn person(&self, id: ApplicationIndividualId) -> Option<&ApplicationPerson> {
+        self.individuals.iter().find(|p| p.id == id)
+    }
+}
 
 text_enum! {
     /// Where an application is in onboarding.

@@ -1,0 +1,512 @@
+//! What still blocks an application's submission, all of it at once: missing or invalid
+//! fields, missing people, documents, and the reviewer's open change requests.
+
+use chrono::NaiveDate;
+use serde_json::Value;
+
+use super::documents::{
+    DocumentStatus, DocumentType, IDENTITY_ALTERNATIVES, describe_alternatives, requirement_id,
+};
+use super::{ChangeRequest, CustomerDraft, Draft};
+use crate::db::types::text_enum;
+use crate::domain::customer::{
+    CorporateEntityType, IndividualType, PersonDetails, check_total_ownership,
+};
+use crate::domain::ids::{ApplicationId, ApplicationIndividualId, DocumentId};
+use crate::domain::validation::FieldError;
+
+text_enum! {
+    /// Where a field of an application stands (the platform's field statuses).
+    #[derive(async_graphql::Enum)]
+    FieldStatus {
+        /// Missing or invalid.
+        Incomplete = "INCOMPLETE",
+        /// Given and valid.
+        ReadyForSubmission = "READY_FOR_SUBMISSION",
+        /// The reviewer asks for a change (see the description).
+        ChangesRequested = "CHANGES_REQUESTED",
+        /// Accepted by the reviewer.
+        Approved = "APPROVED",
+    }
+}
+
+text_enum! {
+    /// A problem of a corporate application as a whole (the platform's codes).
+    #[derive(async_graphql::Enum)]
+    ApplicationErrorCode {
+        /// No beneficial owner is attached (required unless the entity is C_CORP_PUBLIC or
+        /// NON_PROFIT).
+        MissingBeneficialOwner = "MISSING_BENEFICIAL_OWNER",
+        /// No officer is attached.
+        MissingOfficer = "MISSING_OFFICER",
+        /// No person at all is attached.
+        MissingPerson = "MISSING_PERSON",
+    }
+}
+
+/// One field that blocks submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldRequirement {
+    pub field_name: String,
+    pub field_status: FieldStatus,
+    pub description: String,
+}
+
+/// One document the application asks for, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRequirement {
+    pub id: DocumentId,
+    pub individual_id: Option<ApplicationIndividualId>,
+    pub document: DocumentType,
+    pub status: DocumentStatus,
+    pub description: String,
+}
+
+/// What blocks submission on one attached person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRequirements {
+    pub individual_id: ApplicationIndividualId,
+    pub field_errors: Vec<FieldRequirement>,
+    pub documents: Vec<DocumentRequirement>,
+}
+
+/// Everything that blocks submission; empty when the application may be submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Requirements {
+    pub field_errors: Vec<FieldRequirement>,
+    pub application_errors: Vec<ApplicationErrorCode>,
+    pub documents: Vec<DocumentRequirement>,
+    pub individuals: Vec<PersonRequirements>,
+}
+
+impl Requirements {
+    /// Whether nothing blocks submission.
+    pub fn met(&self) -> bool {
+        self.field_errors.is_empty()
+            && self.application_errors.is_empty()
+            && self.documents.is_empty()
+            && self.individuals.is_empty()
+    }
+}
+
+/// A stored document's state, as far as the requirements care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentState {
+    pub id: DocumentId,
+    pub status: DocumentStatus,
+    pub review_note: Option<String>,
+}
+
+/// A document the application asks for: who it is for, which kind, and the alternatives it
+/// belongs to (any one complete alternative satisfies the group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSlot {
+    pub id: DocumentId,
+    pub individual_id: Option<ApplicationIndividualId>,
+    pub document: DocumentType,
+    pub alternatives: &'static [&'static [DocumentType]],
+}
+
+const INCORPORATION: &[&[DocumentType]] = &[&[DocumentType::IncorporationDocuments]];
+
+/// Whether a person must prove their identity: officers and beneficial owners.
+fn needs_identity(person: &PersonDetails) -> bool {
+    person
+        .individual_type
+        .iter()
+        .any(|t| matches!(t, IndividualType::Officer | IndividualType::BeneficialOwner))
+}
+
+/// Every document the application asks for now (an individual's identity; a corporation's
+/// incorporation documents and the identity of each officer and owner).
+pub fn document_slots(application: ApplicationId, draft: &Draft) -> Vec<DocumentSlot> {
+    let mut groups: Vec<(
+        Option<ApplicationIndividualId>,
+        &'static [&'static [DocumentType]],
+    )> = Vec::new();
+    match &draft.customer {
+        CustomerDraft::Individual(_) => groups.push((None, IDENTITY_ALTERNATIVES)),
+        CustomerDraft::Corporation(_) => {
+            groups.push((None, INCORPORATION));
+            for person in &draft.individuals {
+                if needs_identity(&person.details) {
+                    groups.push((Some(person.id), IDENTITY_ALTERNATIVES));
+                }
+            }
+        }
+    }
+    groups
+        .into_iter()
+        .flat_map(|(individual_id, alternatives)| {
+            alternatives
+                .iter()
+                .flat_map(|set| set.iter())
+                .map(move |&document| DocumentSlot {
+                    id: requirement_id(application, individual_id, document),
+                    individual_id,
+                    document,
+                    alternatives,
+                })
+        })
+        .collect()
+}
+
+/// Fields the platform needs before it can review (ours, where it does not publish them).
+fn missing_fields(customer: &CustomerDraft) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    let mut need = |present: bool, field: &'static str| {
+        if !present {
+            missing.push(field);
+        }
+    };
+    match customer {
+        CustomerDraft::Individual(d) => {
+            need(!d.first_name.trim().is_empty(), "firstName");
+            need(!d.last_name.trim().is_empty(), "lastName");
+            need(d.email_address.is_some(), "emailAddress");
+            need(d.telephone_number.is_some(), "telephoneNumber");
+            need(d.mailing_address.is_some(), "mailingAddress");
+            need(d.tax_reference_number.is_some(), "taxReferenceNumber");
+            need(d.nationality.is_some(), "nationality");
+            need(d.date_of_birth.is_some(), "dateOfBirth");
+        }
+        CustomerDraft::Corporation(d) => {
+            need(!d.registered_name.trim().is_empty(), "registeredName");
+            need(d.registered_number.is_some(), "registeredNumber");
+            need(d.registered_address.is_some(), "registeredAddress");
+            need(
+                d.country_of_incorporation.is_some(),
+                "countryOfIncorporation",
+            );
+            need(d.corporate_entity_type.is_some(), "corporateEntityType");
+            need(d.established_on.is_some(), "establishedOn");
+        }
+    }
+    missing
+}
+
+/// The fields every attached person needs.
+fn missing_person_fields(person: &PersonDetails) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    for (present, field) in [
+        (!person.individual_type.is_empty(), "individualType"),
+        (!person.first_name.trim().is_empty(), "firstName"),
+        (!person.last_name.trim().is_empty(), "lastName"),
+        (person.date_of_birth.is_some(), "dateOfBirth"),
+        (person.nationality.is_some(), "nationality"),
+        (person.mailing_address.is_some(), "mailingAddress"),
+    ] {
+        if !present {
+            missing.push(field);
+        }
+    }
+    missing
+}
+
+/// The rules broken by values that are given (a blank required name counts as missing, not
+/// as broken): what an edit is refused for.
+pub fn customer_problems(customer: &CustomerDraft, today: NaiveDate) -> Vec<FieldError> {
+    let missing = missing_fields(customer);
+    let errors = match customer {
+        CustomerDraft::Individual(d) => d.check("", today),
+        CustomerDraft::Corporation(d) => d.check("", today),
+    };
+    errors
+        .into_iter()
+        .filter(|e| !missing.contains(&e.field.as_str()))
+        .collect()
+}
+
+/// The rules broken by a person's given values (see [`customer_problems`]).
+pub fn person_problems(person: &PersonDetails, today: NaiveDate) -> Vec<FieldError> {
+    let missing = missing_person_fields(person);
+    person
+        .check("", today)
+        .into_iter()
+        .filter(|e| !missing.contains(&e.field.as_str()))
+        .collect()
+}
+
+fn incomplete(field_name: impl Into<String>, description: impl Into<String>) -> FieldRequirement {
+    FieldRequirement {
+        field_name: field_name.into(),
+        field_status: FieldStatus::Incomplete,
+        description: description.into(),
+    }
+}
+
+fn field_requirements(
+    missing: Vec<&'static str>,
+    problems: Vec<FieldError>,
+    requests: impl Iterator<Item = ChangeRequest>,
+) -> Vec<FieldRequirement> {
+    let mut out: Vec<FieldRequirement> = missing
+        .into_iter()
+        .map(|field| incomplete(field, "is required"))
+        .collect();
+    out.extend(problems.into_iter().map(|e| incomplete(e.field, e.message)));
+    out.extend(requests.map(|r| FieldRequirement {
+        field_name: r.field_name,
+        field_status: FieldStatus::ChangesRequested,
+        description: r.description,
+    }));
+    out
+}
+
+/// The facts outside the draft that the requirements depend on.
+pub struct Context<'a> {
+    pub application: ApplicationId,
+    pub documents: &'a [DocumentState],
+    /// Whether `accountToOpen.accountId` is already an account of the client.
+    pub account_id_taken: bool,
+    pub today: NaiveDate,
+}
+
+/// Everything that blocks submission of `draft`.
+pub fn requirements(draft: &Draft, cx: &Context<'_>) -> Requirements {
+    let requests_for = |who: Option<ApplicationIndividualId>| {
+        draft
+            .change_requests
+            .iter()
+            .filter(move |r| r.individual_id == who)
+            .cloned()
+    };
+    let mut field_errors = field_requirements(
+        missing_fields(&draft.customer),
+        customer_problems(&draft.customer, cx.today),
+        requests_for(None),
+    );
+    match &draft.account_to_open {
+        None => field_errors.push(incomplete("accountToOpen", "is required")),
+        Some(_) if cx.account_id_taken => field_errors.push(incomplete(
+            "accountToOpen.accountId",
+            "is already the accountId of another account",
+        )),
+        Some(_) => {}
+    }
+    if !draft.terms_and_conditions_accepted {
+        field_errors.push(incomplete(
+            "termsAndConditionsAccepted",
+            "the terms and conditions must be accepted",
+        ));
+    }
+
+    let mut application_errors = Vec::new();
+    if let CustomerDraft::Corporation(corporation) = &draft.customer {
+        let has = |role| {
+            draft
+                .individuals
+                .iter()
+                .any(|p| p.details.individual_type.contains(&role))
+        };
+        if draft.individuals.is_empty() {
+            application_errors.push(ApplicationErrorCode::MissingPerson);
+        }
+        if !has(IndividualType::Officer) {
+            application_errors.push(ApplicationErrorCode::MissingOfficer);
+        }
+        let owners_optional = matches!(
+            corporation.corporate_entity_type,
+            Some(CorporateEntityType::CCorpPublic | CorporateEntityType::NonProfit)
+        );
+        if !owners_optional && !has(IndividualType::BeneficialOwner) {
+            application_errors.push(ApplicationErrorCode::MissingBeneficialOwner);
+        }
+        for e in check_total_ownership(
+            "individuals.percentageOwnership",
+            draft
+                .individuals
+                .iter()
+                .filter_map(|p| p.details.ownership_basis_points),
+        ) {
+            field_errors.push(incomplete(e.field, e.message));
+        }
+    }
+
+    let slots = document_slots(cx.application, draft);
+    let mut documents = blocking_documents(&slots, cx.documents);
+    let individuals = draft
+        .individuals
+        .iter()
+        .filter_map(|person| {
+            let field_errors = field_requirements(
+                missing_person_fields(&person.details),
+                person_problems(&person.details, cx.today),
+                requests_for(Some(person.id)),
+            );
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut documents)
+                .into_iter()
+                .partition(|d| d.individual_id == Some(person.id));
+            documents = rest;
+            (!field_errors.is_empty() || !mine.is_empty()).then(|| PersonRequirements {
+                individual_id: person.id,
+                field_errors,
+                documents: mine,
+            })
+        })
+        .collect();
+
+    Requirements {
+        field_errors,
+        application_errors,
+        documents,
+        individuals,
+    }
+}
+
+/// The status of a slot from the stored documents.
+fn status_of(slot: &DocumentSlot, stored: &[DocumentState]) -> (DocumentStatus, Option<String>) {
+    stored
+        .iter()
+        .find(|d| d.id == slot.id)
+        .map(|d| (d.status, d.review_note.clone()))
+        .unwrap_or((DocumentStatus::Missing, None))
+}
+
+/// The slots that block: every unprovided slot of a group none of whose alternatives is
+/// complete, and every slot the reviewer asked to change.
+fn blocking_documents(
+    slots: &[DocumentSlot],
+    stored: &[DocumentState],
+) -> Vec<DocumentRequirement> {
+    let provided = |owner: Option<ApplicationIndividualId>, document: DocumentType| {
+        slots
+            .iter()
+            .find(|s| s.individual_id == owner && s.document == document)
+            .is_some_and(|s| status_of(s, stored).0.provided())
+    };
+    slots
+        .iter()
+        .filter_map(|slot| {
+            let (status, note) = status_of(slot, stored);
+            let group_met = slot
+                .alternatives
+                .iter()
+                .any(|set| set.iter().all(|&d| provided(slot.individual_id, d)));
+            let blocks =
+                status == DocumentStatus::ChangesRequested || (!group_met && !status.provided());
+            blocks.then(|| DocumentRequirement {
+                id: slot.id,
+                individual_id: slot.individual_id,
+                document: slot.document,
+                status,
+                description: note.unwrap_or_else(|| {
+                    if slot.alternatives.len() > 1 {
+                        describe_alternatives(slot.alternatives)
+                    } else {
+                        "is required".to_owned()
+                    }
+                }),
+            })
+        })
+        .collect()
+}
+
+/// The JSON view of the fields a change request can name, in the API's names.
+fn fields_view(draft: &Draft, who: Option<ApplicationIndividualId>) -> Option<Value> {
+    let mut view = match who {
+        None => match &draft.customer {
+            CustomerDraft::Individual(d) => serde_json::to_value(d).ok()?,
+            CustomerDraft::Corporation(d) => serde_json::to_value(d).ok()?,
+        },
+        Some(id) => {
+            let person = draft.person(id)?;
+            let mut v = serde_json::to_value(&person.details).ok()?;
+            if let Value::Object(map) = &mut v {
+                // Stored in basis points; the API calls it percentageOwnership.
+                if let Some(bp) = map.remove("ownershipBasisPoints") {
+                    map.insert("percentageOwnership".into(), bp);
+                }
+            }
+            v
+        }
+    };
+    if let (None, Value::Object(map)) = (who, &mut view) {
+        map.insert(
+            "accountToOpen".into(),
+            draft
+                .account_to_open
+                .as_ref()
+                .map(|a| {
+                    serde_json::json!({
+                        "accountId": a.account_id,
+                        "productId": a.product_id,
+                        "assetTypeId": a.asset_type_id,
+                    })
+                })
+                .unwrap_or(Value::Null),
+        );
+        map.insert(
+            "termsAndConditionsAccepted".into(),
+            Value::Bool(draft.terms_and_conditions_accepted),
+        );
+    }
+    Some(view)
+}
+
+fn at_path<'v>(view: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(view, |v, key| match v {
+        Value::Object(map) => Some(map.get(key).unwrap_or(&Value::Null)),
+        _ => Some(&Value::Null),
+    })
+}
+
+const ADDRESS_FIELDS: &[&str] = &[
+    "unitNumber",
+    "addressLine1",
+    "addressLine2",
+    "addressLine3",
+    "city",
+    "state",
+    "postalCode",
+    "countryCode",
+];
+
+/// Whether `field_name` names a field of the application (or of the person `who`) that a
+/// reviewer can ask to change.
+pub fn is_known_field(
+    draft: &Draft,
+    who: Option<ApplicationIndividualId>,
+    field_name: &str,
+) -> bool {
+    let Some(Value::Object(map)) = fields_view(draft, who) else {
+        return false;
+    };
+    let mut parts = field_name.split('.');
+    let (Some(first), second, None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let address =
+        first.ends_with("Address") && first != "emailAddress" && first != "websiteAddress";
+    match second {
+        None => map.contains_key(first),
+        Some(sub) if address => map.contains_key(first) && ADDRESS_FIELDS.contains(&sub),
+        Some(sub) if first == "accountToOpen" => {
+            ["accountId", "productId", "assetTypeId"].contains(&sub)
+        }
+        Some(_) => false,
+    }
+}
+
+/// Drops the change requests whose field the edit from `before` to `after` changed: the
+/// reviewer's request is answered by a new value. Requests on removed people go with them.
+pub fn clear_answered(before: &Draft, after: &mut Draft) {
+    let mut requests = std::mem::take(&mut after.change_requests);
+    requests.retain(|r| {
+        if let Some(id) = r.individual_id
+            && after.person(id).is_none()
+        {
+            return false;
+        }
+        let old = fields_view(before, r.individual_id);
+        let new = fields_view(after, r.individual_id);
+        match (old, new) {
+            (Some(old), Some(new)) => at_path(&old, &r.field_name) == at_path(&new, &r.field_name),
+            _ => false,
+        }
+    });
+    after.change_requests = requests;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,246 @@
+//! Files of applications, stored in the database (so a backup holds everything): uploads
+//! that replace any earlier file of a requirement, metadata reads that never load the bytes,
+//! the bytes for the operator, and the reviewer's verdicts.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::{Application, Change, write_edit};
+use crate::db::schema::{application_documents, applications};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch, write_tx};
+use crate::domain::application::ApplicationStatus;
+use crate::domain::application::documents::{DocumentStatus, DocumentType};
+use crate::domain::application::requirements::{DocumentSlot, DocumentState};
+use crate::domain::ids::{ApplicationId, ApplicationIndividualId, ClientId, DocumentId};
+use crate::domain::tenancy::Scope;
+use crate::store::{StoreError, ensure_in_scope, scoped};
+
+/// What is known about an uploaded file, without its bytes.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = application_documents)]
+pub struct DocumentMeta {
+    pub id: DocumentId,
+    pub application_id: ApplicationId,
+    pub client_id: ClientId,
+    pub individual_id: Option<ApplicationIndividualId>,
+    pub document_type: DocumentType,
+    pub status: DocumentStatus,
+    pub review_note: Option<String>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_at: Timestamp,
+    pub reviewed_at: Option<Timestamp>,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = application_documents, treat_none_as_null = true)]
+struct DocumentRow<'a> {
+    id: DocumentId,
+    application_id: ApplicationId,
+    client_id: ClientId,
+    individual_id: Option<ApplicationIndividualId>,
+    document_type: DocumentType,
+    status: DocumentStatus,
+    review_note: Option<&'a str>,
+    file_name: &'a str,
+    content_type: &'a str,
+    size_bytes: i64,
+    sha256: &'a str,
+    content: &'a [u8],
+    uploaded_at: Timestamp,
+    reviewed_at: Option<Timestamp>,
+}
+
+/// A checked file to store.
+#[derive(Clone)]
+pub struct NewFile {
+    pub file_name: String,
+    /// Judged from the bytes.
+    pub content_type: &'static str,
+    /// Lower-case hex.
+    pub sha256: String,
+    pub content: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "NewFile({}, {} bytes)",
+            self.content_type,
+            self.content.len()
+        )
+    }
+}
+
+/// The documents of an application, as far as its requirements care.
+pub(super) async fn states(
+    conn: &mut Conn<'_>,
+    application: ApplicationId,
+) -> Result<Vec<DocumentState>, StoreError> {
+    let rows: Vec<(DocumentId, DocumentStatus, Option<String>)> = dispatch!(conn, c => {
+        application_documents::table
+            .filter(application_documents::application_id.eq(application))
+            .select((
+                application_documents::id,
+                application_documents::status,
+                application_documents::review_note,
+            ))
+            .load(c)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(id, status, review_note)| DocumentState {
+            id,
+            status,
+            review_note,
+        })
+        .collect())
+}
+
+/// The uploaded documents of these applications (metadata only).
+pub async fn documents_of(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    applications: &[ApplicationId],
+) -> Result<Vec<DocumentMeta>, StoreError> {
+    let rows = dispatch!(conn, c => {
+        scoped!(application_documents::table, application_documents::client_id, scope)
+            .filter(application_documents::application_id.eq_any(applications))
+            .order((application_documents::uploaded_at.asc(), application_documents::id.asc()))
+            .select(DocumentMeta::as_select())
+            .load(c)
+            .await?
+    });
+    Ok(rows)
+}
+
+/// The bytes of one uploaded document, if the scope reaches it.
+pub async fn document_content(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: DocumentId,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let content = dispatch!(conn, c => {
+        scoped!(application_documents::table, application_documents::client_id, scope)
+            .filter(application_documents::id.eq(id))
+            .select(application_documents::content)
+            .first::<Vec<u8>>(c)
+            .await
+            .optional()?
+    });
+    Ok(content)
+}
+
+/// Stores `file` for `slot` of the application read at `before`, replacing any earlier file
+/// (the requirement becomes SUBMITTED again), and settles the application like any edit.
+pub async fn upload(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    before: &Application,
+    slot: &DocumentSlot,
+    file: &NewFile,
+    change: Change<'_>,
+    today: NaiveDate,
+) -> Result<Application, StoreError> {
+    ensure_in_scope(scope, before.client_id)?;
+    let size_bytes = i64::try_from(file.content.len())
+        .map_err(|_| StoreError::Corrupt("file size out of range".into()))?;
+    let row = DocumentRow {
+        id: slot.id,
+        application_id: before.id,
+        client_id: before.client_id,
+        individual_id: slot.individual_id,
+        document_type: slot.document,
+        status: DocumentStatus::Submitted,
+        review_note: None,
+        file_name: &file.file_name,
+        content_type: file.content_type,
+        size_bytes,
+        sha256: &file.sha256,
+        content: &file.content,
+        uploaded_at: Timestamp::now(),
+        reviewed_at: None,
+    };
+    write_tx!(conn, tx => {
+        dispatch!(tx, c => {
+            diesel::insert_into(application_documents::table)
+                .values(&row)
+                .on_conflict(application_documents::id)
+                .do_update()
+                .set(&row)
+                .execute(c)
+                .await?;
+        });
+        write_edit(
+            tx,
+            before,
+            &before.customer_external_id,
+            before.draft.clone(),
+            change,
+            today,
+        )
+        .await
+    })
+}
+
+/// Records the reviewer's verdict on one uploaded document of an application under review.
+pub async fn review_document(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    before: &Application,
+    id: DocumentId,
+    status: DocumentStatus,
+    note: Option<&str>,
+) -> Result<DocumentMeta, StoreError> {
+    ensure_in_scope(scope, before.client_id)?;
+    if before.status != ApplicationStatus::Processing {
+        return Err(StoreError::NotAllowed {
+            code: "APPLICATION_NOT_UNDER_REVIEW",
+            message: format!(
+                "documents are reviewed while the application is PROCESSING; it is {}",
+                before.status
+            ),
+        });
+    }
+    let now = Timestamp::now();
+    let (app, version) = (before.id, before.version);
+    write_tx!(conn, tx => {
+        let bumped = dispatch!(tx, c => {
+            diesel::update(
+                applications::table
+                    .filter(applications::id.eq(app))
+                    .filter(applications::version.eq(version))
+                    .filter(applications::status.eq(ApplicationStatus::Processing)),
+            )
+            .set((applications::version.eq(version + 1), applications::updated_at.eq(now)))
+            .execute(c)
+            .await?
+        });
+        if bumped == 0 {
+            return Err(StoreError::Conflict);
+        }
+        let reviewed = dispatch!(tx, c => {
+            diesel::update(
+                application_documents::table
+                    .filter(application_documents::id.eq(id))
+                    .filter(application_documents::application_id.eq(app)),
+            )
+            .set((
+                application_documents::status.eq(status),
+                application_documents::review_note.eq(note),
+                application_documents::reviewed_at.eq(now),
+            ))
+            .returning(DocumentMeta::as_returning())
+            .get_result(c)
+            .await
+            .optional()?
+        });
+        reviewed.ok_or(StoreError::NotFound)
+    })
+}

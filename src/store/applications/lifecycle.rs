@@ -1,0 +1,233 @@
+//! Moves of the application lifecycle (submit, review, decisions) and approval, which
+//! creates the customer, its people and its default account in the same transaction. The
+//! lifecycle table is checked here as well as in the API's guards, and every move is a
+//! compare-and-set on the status and version it was read at.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::row::ApplicationRow;
+use super::{Application, Change, record, requirements_of};
+use crate::db::schema::{application_documents, application_status_history, applications};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch, write_tx};
+use crate::domain::application::documents::DocumentStatus;
+use crate::domain::application::{ApplicationStatus, ChangeRequest, Mover, check_move};
+use crate::domain::client::Actor;
+use crate::domain::ids::{ApplicationId, ClientId, DocumentId, StatusHistoryId};
+use crate::domain::tenancy::Scope;
+use crate::store::accounts::Account;
+use crate::store::customer_individuals::Individual;
+use crate::store::customers::{ChangeNote, Customer};
+use crate::store::{StoreError, ensure_in_scope, scoped};
+
+/// One entry of an application's append-only status history.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = application_status_history)]
+pub struct StatusChange {
+    pub id: StatusHistoryId,
+    pub application_id: ApplicationId,
+    pub client_id: ClientId,
+    pub from_status: Option<ApplicationStatus>,
+    pub to_status: ApplicationStatus,
+    pub actor: Actor,
+    pub reason: String,
+    pub created_at: Timestamp,
+}
+
+/// The status history of an application, oldest first.
+pub async fn status_history(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: ApplicationId,
+) -> Result<Vec<StatusChange>, StoreError> {
+    let rows = dispatch!(conn, c => {
+        scoped!(application_status_history::table, application_status_history::client_id, scope)
+            .filter(application_status_history::application_id.eq(id))
+            .order((
+                application_status_history::created_at.asc(),
+                application_status_history::id.asc(),
+            ))
+            .select(StatusChange::as_select())
+            .load(c)
+            .await?
+    });
+    Ok(rows)
+}
+
+/// The reviewer's change requests: fields to change and documents to replace.
+#[derive(Debug, Clone, Default)]
+pub struct ChangesRequested {
+    pub fields: Vec<ChangeRequest>,
+    pub documents: Vec<(DocumentId, String)>,
+}
+
+fn refused(
+    from: ApplicationStatus,
+    to: ApplicationStatus,
+    allowed: &[ApplicationStatus],
+) -> StoreError {
+    let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+    StoreError::NotAllowed {
+        code: "INVALID_STATUS_TRANSITION",
+        message: format!(
+            "an application cannot move from {from} to {to} here; allowed: [{}]",
+            names.join(", ")
+        ),
+    }
+}
+
+/// Moves the application read at `before` to `to` (not APPROVED: see [`approve`]), with the
+/// reviewer's change requests when `to` is CHANGES_REQUESTED. Submission re-checks the
+/// requirements inside the transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn transition(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    before: &Application,
+    to: ApplicationStatus,
+    mover: Mover,
+    change: Change<'_>,
+    changes: Option<ChangesRequested>,
+    today: NaiveDate,
+) -> Result<Application, StoreError> {
+    ensure_in_scope(scope, before.client_id)?;
+    let from = before.status;
+    check_move(from, to, mover).map_err(|allowed| refused(from, to, &allowed))?;
+    if to == ApplicationStatus::Approved {
+        return Err(refused(from, to, &[]));
+    }
+    let now = Timestamp::now();
+    let mut after = Application {
+        status: to,
+        version: before.version + 1,
+        updated_at: now,
+        ..before.clone()
+    };
+    match to {
+        ApplicationStatus::Submitted => after.submitted_at = Some(now),
+        ApplicationStatus::Rejected => {
+            after.decided_at = Some(now);
+            after.decision_reason = Some(change.reason.to_owned());
+        }
+        _ => {}
+    }
+    let changes = changes.unwrap_or_default();
+    if to == ApplicationStatus::ChangesRequested {
+        after.draft.change_requests = changes.fields.clone();
+    }
+    write_tx!(conn, tx => {
+        if to == ApplicationStatus::Submitted
+            && !requirements_of(tx, before, &before.draft, today).await?.met()
+        {
+            return Err(StoreError::NotAllowed {
+                code: "APPLICATION_REQUIREMENTS_NOT_MET",
+                message: "the application no longer meets its requirements; see requirements".into(),
+            });
+        }
+        compare_and_set(tx, before, &after).await?;
+        for (document, note) in &changes.documents {
+            let marked = dispatch!(tx, c => {
+                diesel::update(
+                    application_documents::table
+                        .filter(application_documents::id.eq(*document))
+                        .filter(application_documents::application_id.eq(before.id)),
+                )
+                .set((
+                    application_documents::status.eq(DocumentStatus::ChangesRequested),
+                    application_documents::review_note.eq(note),
+                    application_documents::reviewed_at.eq(now),
+                ))
+                .execute(c)
+                .await?
+            });
+            if marked == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        record(tx, &after, Some(from), change).await?;
+        Ok(after.clone())
+    })
+}
+
+/// Writes `after` over the application read at `before`, or `Conflict` when it changed since.
+async fn compare_and_set(
+    tx: &mut Conn<'_>,
+    before: &Application,
+    after: &Application,
+) -> Result<(), StoreError> {
+    let row = ApplicationRow::from_application(after)?;
+    let (id, version, status) = (before.id, before.version, before.status);
+    let written = dispatch!(tx, c => {
+        diesel::update(
+            applications::table
+                .filter(applications::id.eq(id))
+                .filter(applications::version.eq(version))
+                .filter(applications::status.eq(status)),
+        )
+        .set(&row)
+        .execute(c)
+        .await?
+    });
+    if written == 0 {
+        Err(StoreError::Conflict)
+    } else {
+        Ok(())
+    }
+}
+
+/// What approval creates.
+pub struct Onboarded<'a> {
+    pub customer: &'a Customer,
+    pub people: &'a [Individual],
+    pub account: &'a Account,
+}
+
+/// Approves the application read at `before`: it becomes APPROVED and its customer (ACTIVE),
+/// the customer's people and default account are created, with both histories, in one
+/// transaction. Of two concurrent approvals one wins; the other gets `Conflict`.
+pub async fn approve(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    before: &Application,
+    onboarded: Onboarded<'_>,
+    change: Change<'_>,
+    note: &ChangeNote<'_>,
+) -> Result<Application, StoreError> {
+    ensure_in_scope(scope, before.client_id)?;
+    let from = before.status;
+    let to = ApplicationStatus::Approved;
+    check_move(from, to, Mover::Reviewer).map_err(|allowed| refused(from, to, &allowed))?;
+    let now = Timestamp::now();
+    let after = Application {
+        status: to,
+        customer_id: Some(onboarded.customer.id),
+        decision_reason: Some(change.reason.to_owned()),
+        decided_at: Some(now),
+        version: before.version + 1,
+        updated_at: now,
+        ..before.clone()
+    };
+    // First claim the application by bumping its version, so that of two concurrent
+    // approvals the second waits for the first and then finds nothing to claim.
+    let claimed = Application {
+        version: before.version + 1,
+        updated_at: now,
+        ..before.clone()
+    };
+    let after = Application {
+        version: claimed.version,
+        ..after
+    };
+    write_tx!(conn, tx => {
+        compare_and_set(tx, before, &claimed).await?;
+        // The customer before the application points at it.
+        crate::store::customers::insert(tx, scope, onboarded.customer, note).await?;
+        crate::store::customer_individuals::insert_all(tx, scope, onboarded.people).await?;
+        crate::store::accounts::insert(tx, scope, onboarded.account).await?;
+        compare_and_set(tx, &claimed, &after).await?;
+        record(tx, &after, Some(from), change).await?;
+        Ok(after.clone())
+    })
+}
