@@ -75,6 +75,7 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         bind: args.bind,
         workers: args.workers,
         body_limit: args.body_limit as usize,
+        max_document_bytes: args.max_document_bytes as usize,
         limits: Limits {
             max_depth: args.max_depth as usize,
             max_complexity: args.max_complexity as usize,

@@ -213,6 +213,12 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1024..=1_073_741_824))]
     pub body_limit: u64,
 
+    /// Largest document an application upload may carry, in bytes (10 MiB by default);
+    /// larger uploads are refused while they stream in.
+    #[arg(long, env = "LAYER2_MAX_DOCUMENT_BYTES", default_value_t = 10 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=268_435_456))]
+    pub max_document_bytes: u64,
+
     /// Deepest selection set a query may nest (GraphiQL's introspection needs about 15).
     #[arg(long, env = "LAYER2_MAX_DEPTH", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(15..=64))]

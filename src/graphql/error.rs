@@ -3,7 +3,6 @@
 
 use async_graphql::ErrorExtensions;
 
-use crate::domain::status::CustomerStatus;
 use crate::domain::validation::FieldError;
 use crate::store::StoreError;
 
@@ -27,11 +26,12 @@ pub enum ApiError {
     },
     /// Someone else changed the object first (or `expectedVersion` is stale).
     Conflict(String),
-    /// The status table does not allow this change for this caller.
+    /// A status table (customers' or applications') does not allow this change for this
+    /// caller; the statuses are their API spellings.
     InvalidStatusTransition {
-        from: CustomerStatus,
-        to: CustomerStatus,
-        allowed: Vec<CustomerStatus>,
+        from: &'static str,
+        to: &'static str,
+        allowed: Vec<&'static str>,
         message: String,
     },
     /// A business rule refuses the request; `code` names the rule.
@@ -139,11 +139,11 @@ impl From<ApiError> for async_graphql::Error {
                 ApiError::InvalidStatusTransition {
                     from, to, allowed, ..
                 } => {
-                    ext.set("currentStatus", from.as_str());
-                    ext.set("requestedStatus", to.as_str());
+                    ext.set("currentStatus", *from);
+                    ext.set("requestedStatus", *to);
                     let allowed: Vec<async_graphql::Value> = allowed
                         .iter()
-                        .map(|s| async_graphql::Value::from(s.as_str()))
+                        .map(|s| async_graphql::Value::from(*s))
                         .collect();
                     ext.set("allowedNextStatuses", allowed);
                 }
@@ -177,6 +177,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::status::CustomerStatus;
 
     fn extension(error: ApiError, key: &str) -> Option<async_graphql::Value> {
         let gql: async_graphql::Error = error.into();
@@ -208,9 +209,9 @@ mod tests {
         );
         assert_eq!(code_of(ApiError::Conflict("x".into())), "CONFLICT");
         let transition = ApiError::InvalidStatusTransition {
-            from: CustomerStatus::Pending,
-            to: CustomerStatus::Frozen,
-            allowed: vec![CustomerStatus::Active],
+            from: CustomerStatus::Pending.as_str(),
+            to: CustomerStatus::Frozen.as_str(),
+            allowed: vec![CustomerStatus::Active.as_str()],
             message: "x".into(),
         };
         assert_eq!(code_of(transition.clone()), "INVALID_STATUS_TRANSITION");

@@ -7,9 +7,10 @@ use async_graphql::dataloader::{DataLoader, Loader};
 
 use super::error::ApiError;
 use crate::db::Database;
-use crate::domain::ids::CustomerKey;
+use crate::domain::ids::{ApplicationId, ClientId, CustomerKey};
 use crate::domain::tenancy::Scope;
 use crate::store;
+use crate::store::applications::{Application, DocumentMeta};
 use crate::store::customer_individuals::Individual;
 
 /// The people of corporate customers, by customer.
@@ -41,17 +42,111 @@ impl Loader<CustomerKey> for IndividualsOf {
     }
 }
 
+/// The uploaded documents (metadata only) of applications, by application.
+pub struct DocumentsOf {
+    db: Database,
+    scope: Scope,
+}
+
+impl Loader<ApplicationId> for DocumentsOf {
+    type Value = Vec<DocumentMeta>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ApplicationId],
+    ) -> Result<HashMap<ApplicationId, Self::Value>, Self::Error> {
+        let mut pooled = self.db.conn().await?;
+        let documents =
+            store::applications::documents_of(&mut pooled.conn(), &self.scope, keys).await?;
+        let mut by_application: HashMap<ApplicationId, Vec<DocumentMeta>> = HashMap::new();
+        for document in documents {
+            by_application
+                .entry(document.application_id)
+                .or_default()
+                .push(document);
+        }
+        Ok(by_application)
+    }
+}
+
+/// Whether a client's `accountId` is taken by an account (for applications' requirements).
+/// The key names its client, so a client only ever asks about its own ids.
+pub struct AccountIdTaken {
+    db: Database,
+}
+
+impl Loader<(ClientId, String)> for AccountIdTaken {
+    type Value = bool;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[(ClientId, String)],
+    ) -> Result<HashMap<(ClientId, String), bool>, Self::Error> {
+        let mut pooled = self.db.conn().await?;
+        let taken = store::accounts::external_ids_taken(&mut pooled.conn(), keys).await?;
+        Ok(keys
+            .iter()
+            .map(|key| (key.clone(), taken.contains(key)))
+            .collect())
+    }
+}
+
+/// The application that created each customer (none for customers created directly).
+pub struct ApplicationOf {
+    db: Database,
+    scope: Scope,
+}
+
+impl Loader<CustomerKey> for ApplicationOf {
+    type Value = Application;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[CustomerKey],
+    ) -> Result<HashMap<CustomerKey, Application>, Self::Error> {
+        let mut pooled = self.db.conn().await?;
+        let applications =
+            store::applications::find_for_customers(&mut pooled.conn(), &self.scope, keys).await?;
+        Ok(applications
+            .into_iter()
+            .filter_map(|a| a.customer_id.map(|key| (key, a)))
+            .collect())
+    }
+}
+
 /// Adds this request's loaders to a GraphQL request.
 pub fn attach(
     request: async_graphql::Request,
     db: &Database,
     scope: Scope,
 ) -> async_graphql::Request {
-    request.data(DataLoader::new(
-        IndividualsOf {
-            db: db.clone(),
-            scope,
-        },
-        tokio::spawn,
-    ))
+    request
+        .data(DataLoader::new(
+            IndividualsOf {
+                db: db.clone(),
+                scope,
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            DocumentsOf {
+                db: db.clone(),
+                scope,
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            AccountIdTaken { db: db.clone() },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ApplicationOf {
+                db: db.clone(),
+                scope,
+            },
+            tokio::spawn,
+        ))
 }

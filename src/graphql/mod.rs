@@ -1,6 +1,7 @@
 //! The GraphQL API: schema builder, roots, object types, errors. Resolvers call the store
 //! with the caller's scope and never hold a connection while their children resolve.
 
+pub mod applications;
 pub mod customer_inputs;
 pub mod customers;
 pub mod error;
@@ -19,11 +20,19 @@ use error::{ApiError, ApiResult};
 
 /// Every read of the API.
 #[derive(MergedObject, Default)]
-pub struct Query(query::NodeQuery, customers::CustomerQuery);
+pub struct Query(
+    query::NodeQuery,
+    customers::CustomerQuery,
+    applications::ApplicationQuery,
+);
 
 /// Every change the API offers.
 #[derive(MergedObject, Default)]
-pub struct Mutation(customers::CustomerMutation);
+pub struct Mutation(
+    customers::CustomerMutation,
+    applications::ApplicationMutation,
+    applications::ApplicationReviewMutation,
+);
 
 /// The schema type served on /graphql.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -50,6 +59,8 @@ impl Default for Limits {
 pub struct RequestContext {
     pub principal: Principal,
     pub db: Database,
+    /// The largest document an upload may carry, in bytes.
+    pub max_document_bytes: usize,
 }
 
 /// The request's context; missing only if a request bypassed the handler.

@@ -6,6 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::ApiError;
+use super::types::application::{Application, ApplicationDocument};
 use super::types::client::Client;
 use super::types::customer::{Customer, CustomerIndividual};
 
@@ -15,13 +16,19 @@ pub enum NodeKind {
     Client,
     Customer,
     CustomerIndividual,
+    Application,
+    ApplicationIndividual,
+    ApplicationDocument,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 3] = [
+    const ALL: [NodeKind; 6] = [
         NodeKind::Client,
         NodeKind::Customer,
         NodeKind::CustomerIndividual,
+        NodeKind::Application,
+        NodeKind::ApplicationIndividual,
+        NodeKind::ApplicationDocument,
     ];
 
     fn tag(self) -> &'static str {
@@ -29,6 +36,9 @@ impl NodeKind {
             Self::Client => "Client",
             Self::Customer => "Customer",
             Self::CustomerIndividual => "CustomerIndividual",
+            Self::Application => "Application",
+            Self::ApplicationIndividual => "ApplicationIndividual",
+            Self::ApplicationDocument => "ApplicationDocument",
         }
     }
 }
@@ -67,11 +77,17 @@ pub fn decode_as(id: &str, kind: NodeKind) -> Result<uuid::Uuid, ApiError> {
 
 /// An object with a global id, fetchable with `node(id)`.
 #[derive(Interface)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per node lookup, never stored"
+)]
 #[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global id."))]
 pub enum Node {
     Client(Client),
     Customer(Customer),
     CustomerIndividual(CustomerIndividual),
+    Application(Application),
+    ApplicationDocument(ApplicationDocument),
 }
 
 #[cfg(test)]

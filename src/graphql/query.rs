@@ -5,9 +5,12 @@ use async_graphql::{Context, ID, Object};
 use super::error::{ApiError, ApiResult};
 use super::node::{self, Node, NodeKind};
 use super::request;
+use super::types::application::{Application, ApplicationDocument};
 use super::types::client::Client;
 use super::types::customer::{Customer, CustomerIndividual};
-use crate::domain::ids::{ClientId, CustomerKey};
+use crate::domain::ids::{
+    ApplicationId, ApplicationIndividualId, ClientId, CustomerKey, DocumentId,
+};
 use crate::store;
 use crate::store::customer_individuals::IndividualId;
 
@@ -35,7 +38,8 @@ impl NodeQuery {
     }
 
     /// Any object by its global id, if the caller may see it; null otherwise (an object of
-    /// another client is indistinguishable from one that does not exist).
+    /// another client is indistinguishable from one that does not exist). A document
+    /// requirement is a node once a file is uploaded for it.
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -57,10 +61,33 @@ impl NodeQuery {
                 store::customer_individuals::find(conn, &scope, IndividualId(key))
                     .await?
                     .map(|person| {
-                        Node::CustomerIndividual(CustomerIndividual {
+                        Node::CustomerIndividual(CustomerIndividual::of_customer(
                             person,
-                            principal: rc.principal,
+                            rc.principal,
+                        ))
+                    })
+            }
+            NodeKind::Application => store::applications::find(conn, &scope, ApplicationId(key))
+                .await?
+                .map(|a| Node::Application(Application::new(a, rc.principal))),
+            NodeKind::ApplicationIndividual => {
+                let person = ApplicationIndividualId(key);
+                store::applications::find_by_person(conn, &scope, person)
+                    .await?
+                    .and_then(|a| {
+                        a.draft.person(person).map(|p| {
+                            Node::CustomerIndividual(CustomerIndividual::of_application(
+                                p,
+                                rc.principal,
+                            ))
                         })
+                    })
+            }
+            NodeKind::ApplicationDocument => {
+                store::applications::find_document(conn, &scope, DocumentId(key))
+                    .await?
+                    .map(|d| {
+                        Node::ApplicationDocument(ApplicationDocument::uploaded(d, rc.principal))
                     })
             }
         })

@@ -1,5 +1,6 @@
 //! The /graphql endpoint: authentication before anything else, bounded bodies, queries over
-//! GET (mutations refused there), and a JSON error body for every refusal.
+//! GET (mutations refused there), multipart requests for document uploads, and a JSON error
+//! body for every refusal.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -70,7 +71,8 @@ pub async fn require_api_key(
     }
 }
 
-/// `POST /graphql` with an `application/json` body of one GraphQL request.
+/// `POST /graphql` with an `application/json` body of one GraphQL request, or a GraphQL
+/// multipart request (files, e.g. `uploadApplicationDocument`).
 pub async fn post(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -82,11 +84,15 @@ pub async fn post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("multipart/form-data") {
+        let content_type = content_type.to_owned();
+        return post_multipart(&state, &req, content_type, payload).await;
+    }
     if !essence.eq_ignore_ascii_case("application/json") {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
-            "send the GraphQL request as application/json",
+            "send the GraphQL request as application/json (or multipart/form-data with files)",
         );
     }
     let limit = state.body_limit;
@@ -137,6 +143,71 @@ pub async fn post(
         }
     };
     execute(&state, &req, request).await
+}
+
+/// A GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec) with
+/// at most one file. The body streams through the parser, which stops reading as soon as a
+/// part exceeds the document limit, so an oversized file is refused before it is read whole.
+async fn post_multipart(
+    state: &AppState,
+    req: &HttpRequest,
+    content_type: String,
+    mut payload: web::Payload,
+) -> HttpResponse {
+    // The operations and map parts are small; the slack lets a file of exactly the limit
+    // through to the resolver, which enforces the limit to the byte.
+    let part_limit = state.max_document_bytes + 64 * 1024;
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "DOCUMENT_TOO_LARGE",
+            &format!(
+                "a document may be at most {} bytes",
+                state.max_document_bytes
+            ),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > part_limit + state.body_limit) {
+        return too_large();
+    }
+    // actix's payload is not Send and the parser needs a Send reader: forward the chunks
+    // over a small channel from a local task, which stops when the parser stops reading.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(4);
+    actix_web::rt::spawn(async move {
+        while let Some(chunk) = payload.next().await {
+            let item = chunk.map_err(|e| std::io::Error::other(e.to_string()));
+            let failed = item.is_err();
+            if sender.send(item).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    let reader = futures_util::TryStreamExt::into_async_read(Box::pin(stream));
+    let options = async_graphql::http::MultipartOptions::default()
+        .max_file_size(part_limit)
+        .max_num_files(1);
+    match async_graphql::http::receive_body(Some(content_type), reader, options).await {
+        Ok(request) => execute(state, req, request).await,
+        Err(async_graphql::ParseRequestError::PayloadTooLarge) => too_large(),
+        Err(async_graphql::ParseRequestError::UnsupportedBatch) => error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched requests are not supported",
+        ),
+        Err(error) => error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            &format!("the multipart request could not be read: {error}"),
+        ),
+    }
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
@@ -242,6 +313,7 @@ async fn execute(
         RequestContext {
             principal,
             db: state.db.clone(),
+            max_document_bytes: state.max_document_bytes,
         },
     );
     let response = state.schema.execute(request).await;

@@ -25,6 +25,8 @@ pub struct ServerSettings {
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
     pub body_limit: usize,
+    /// Largest document a multipart upload may carry, in bytes.
+    pub max_document_bytes: usize,
     pub limits: Limits,
     pub shutdown_grace: Duration,
     pub shutdown_timeout: Duration,
@@ -37,6 +39,7 @@ impl ServerSettings {
             bind,
             workers: 2,
             body_limit: 1_048_576,
+            max_document_bytes: 10 * 1024 * 1024,
             limits: Limits::default(),
             shutdown_grace: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(5),
@@ -49,6 +52,7 @@ pub struct AppState {
     pub schema: AppSchema,
     pub db: Database,
     pub body_limit: usize,
+    pub max_document_bytes: usize,
     draining: Arc<AtomicBool>,
 }
 
@@ -104,6 +108,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         schema: build_schema(settings.limits),
         db: db.clone(),
         body_limit: settings.body_limit,
+        max_document_bytes: settings.max_document_bytes,
         draining: draining.clone(),
     });
     let mut server = HttpServer::new(move || {

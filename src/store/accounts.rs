@@ -111,6 +111,27 @@ pub async fn asset_type_decimals(
     Ok(decimals)
 }
 
+/// Which of these (client, `accountId`) pairs are accounts already, in one statement.
+pub async fn external_ids_taken(
+    conn: &mut Conn<'_>,
+    pairs: &[(ClientId, String)],
+) -> Result<Vec<(ClientId, String)>, StoreError> {
+    let clients: Vec<ClientId> = pairs.iter().map(|(c, _)| *c).collect();
+    let ids: Vec<&str> = pairs.iter().map(|(_, id)| id.as_str()).collect();
+    let found: Vec<(ClientId, String)> = dispatch!(conn, c => {
+        accounts::table
+            .filter(accounts::client_id.eq_any(&clients))
+            .filter(accounts::external_id.eq_any(&ids))
+            .select((accounts::client_id, accounts::external_id))
+            .load(c)
+            .await?
+    });
+    Ok(found
+        .into_iter()
+        .filter(|pair| pairs.contains(pair))
+        .collect())
+}
+
 /// Whether the client already has an account with this `accountId`.
 pub async fn external_id_taken(
     conn: &mut Conn<'_>,

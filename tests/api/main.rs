@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod applications;
 mod auth;
 mod customers;
 mod graphiql;

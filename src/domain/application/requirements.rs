@@ -338,7 +338,7 @@ pub fn requirements(draft: &Draft, cx: &Context<'_>) -> Requirements {
                 .into_iter()
                 .partition(|d| d.individual_id == Some(person.id));
             documents = rest;
-            (!field_errors.is_empty() || !mine.is_empty()).then(|| PersonRequirements {
+            (!field_errors.is_empty() || !mine.is_empty()).then_some(PersonRequirements {
                 individual_id: person.id,
                 field_errors,
                 documents: mine,

@@ -135,9 +135,9 @@ pub(super) fn transition_error(
         }
     };
     ApiError::InvalidStatusTransition {
-        from,
-        to,
-        allowed,
+        from: from.as_str(),
+        to: to.as_str(),
+        allowed: allowed.iter().map(|s| s.as_str()).collect(),
         message,
     }
 }
@@ -148,6 +148,11 @@ pub(super) fn already_exists(constraint: &str, customer_id: &str, account_id: &s
         ApiError::AlreadyExists {
             message: format!("an account with accountId {account_id:?} already exists"),
             field: Some("accountToOpen.accountId".into()),
+        }
+    } else if constraint.contains("applications") {
+        ApiError::AlreadyExists {
+            message: format!("an open application holds customerId {customer_id:?} already"),
+            field: Some("customerId".into()),
         }
     } else {
         ApiError::AlreadyExists {

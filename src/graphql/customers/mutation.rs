@@ -486,10 +486,7 @@ async fn save_individual(
         let unchanged = before.unwrap_or(person);
         return Ok(CustomerIndividualPayload {
             customer: Customer(customer),
-            individual: CustomerIndividual {
-                person: unchanged,
-                principal,
-            },
+            individual: CustomerIndividual::of_customer(unchanged, principal),
         });
     }
     let note = ChangeNote {
@@ -513,10 +510,7 @@ async fn save_individual(
         .ok_or(StoreError::NotFound)?;
     Ok(CustomerIndividualPayload {
         customer: Customer(customer),
-        individual: CustomerIndividual {
-            person: saved,
-            principal,
-        },
+        individual: CustomerIndividual::of_customer(saved, principal),
     })
 }
 

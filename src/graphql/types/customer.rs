@@ -103,8 +103,25 @@ impl Customer {
         let people = loader.load_one(self.0.id).await?.unwrap_or_default();
         Ok(people
             .into_iter()
-            .map(|person| CustomerIndividual { person, principal })
+            .map(|person| CustomerIndividual::of_customer(person, principal))
             .collect())
+    }
+
+    /// The application that onboarded this customer; null for a customer created directly.
+    async fn application(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<super::application::Application>> {
+        let principal = request(ctx)?.principal;
+        let loader = ctx
+            .data::<DataLoader<crate::graphql::loaders::ApplicationOf>>()
+            .map_err(|e| {
+                ApiError::internal(&format!("applications loader missing: {}", e.message))
+            })?;
+        Ok(loader
+            .load_one(self.0.id)
+            .await?
+            .map(|a| super::application::Application::new(a, principal)))
     }
 
     /// What the calling principal may do with this customer now.
@@ -188,8 +205,8 @@ impl Customer {
 
 /// The details of an individual customer.
 pub struct IndividualDetails {
-    details: crate::domain::customer::IndividualDetails,
-    principal: Principal,
+    pub(crate) details: crate::domain::customer::IndividualDetails,
+    pub(crate) principal: Principal,
 }
 
 /// The details of an individual customer. Tax reference and passport numbers are masked to
@@ -259,7 +276,7 @@ impl IndividualDetails {
 }
 
 /// The details of a corporate customer.
-pub struct CorporationDetails(crate::domain::customer::CorporationDetails);
+pub struct CorporationDetails(pub(crate) crate::domain::customer::CorporationDetails);
 
 /// The details of a corporate customer.
 #[Object]
@@ -326,15 +343,47 @@ impl CorporationDetails {
     }
 }
 
-/// A person attached to a corporate customer.
+/// A person attached to a corporate customer, or to a corporate application (who becomes
+/// one on approval).
 pub struct CustomerIndividual {
-    pub person: store::customer_individuals::Individual,
-    pub principal: Principal,
+    id: ID,
+    details: PersonDetails,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    principal: Principal,
 }
 
 impl CustomerIndividual {
+    /// A person of a customer.
+    pub fn of_customer(
+        person: store::customer_individuals::Individual,
+        principal: Principal,
+    ) -> Self {
+        Self {
+            id: encode(NodeKind::CustomerIndividual, person.id.0),
+            details: person.details,
+            created_at: person.created_at.0,
+            updated_at: person.updated_at.0,
+            principal,
+        }
+    }
+
+    /// A person of an application.
+    pub fn of_application(
+        person: &crate::domain::application::ApplicationPerson,
+        principal: Principal,
+    ) -> Self {
+        Self {
+            id: encode(NodeKind::ApplicationIndividual, person.id.0),
+            details: person.details.clone(),
+            created_at: person.created_at,
+            updated_at: person.updated_at,
+            principal,
+        }
+    }
+
     fn details(&self) -> &PersonDetails {
-        &self.person.details
+        &self.details
     }
 }
 
@@ -342,9 +391,10 @@ impl CustomerIndividual {
 /// or authorised person. Tax reference and passport numbers are masked for clients.
 #[Object]
 impl CustomerIndividual {
-    /// This person's opaque global id (pass it to `updateCustomerIndividual`).
+    /// This person's opaque global id (pass it to `updateCustomerIndividual`, or for a
+    /// person of an application to `updateApplicationIndividual`).
     pub async fn id(&self) -> ID {
-        encode(NodeKind::CustomerIndividual, self.person.id.0)
+        self.id.clone()
     }
     /// The person's roles in the corporation (at least one).
     async fn individual_type(&self) -> &[IndividualType] {
@@ -406,11 +456,11 @@ impl CustomerIndividual {
     }
     /// When the person was added.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.person.created_at.0
+        self.created_at
     }
     /// When the person's details last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.person.updated_at.0
+        self.updated_at
     }
 }
 

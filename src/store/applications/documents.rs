@@ -120,6 +120,23 @@ pub async fn documents_of(
     Ok(rows)
 }
 
+/// One uploaded document's metadata, if the scope reaches it.
+pub async fn find_document(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: DocumentId,
+) -> Result<Option<DocumentMeta>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(application_documents::table, application_documents::client_id, scope)
+            .filter(application_documents::id.eq(id))
+            .select(DocumentMeta::as_select())
+            .first(c)
+            .await
+            .optional()?
+    });
+    Ok(found)
+}
+
 /// The bytes of one uploaded document, if the scope reaches it.
 pub async fn document_content(
     conn: &mut Conn<'_>,

@@ -78,10 +78,13 @@ fn refused(
     }
 }
 
-/// Moves the application read at `before` to `to` (not APPROVED: see [`approve`]), with the
-/// reviewer's change requests when `to` is CHANGES_REQUESTED. Submission re-checks the
+/// Moves the application read at `before` to `to` by the client or the reviewer (not to
+/// APPROVED: see [`approve`]), with the reviewer's change requests when `to` is CHANGES_REQUESTED. Submission re-checks the
 /// requirements inside the transaction.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the move, its author and its effects"
+)]
 pub async fn transition(
     conn: &mut Conn<'_>,
     scope: &Scope,
@@ -95,7 +98,9 @@ pub async fn transition(
     ensure_in_scope(scope, before.client_id)?;
     let from = before.status;
     check_move(from, to, mover).map_err(|allowed| refused(from, to, &allowed))?;
-    if to == ApplicationStatus::Approved {
+    // The requirements' own moves happen only when an edit settles (`write_edit`), and
+    // approval only with its customer (`approve`).
+    if mover == Mover::Requirements || to == ApplicationStatus::Approved {
         return Err(refused(from, to, &[]));
     }
     let now = Timestamp::now();

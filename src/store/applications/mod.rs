@@ -7,7 +7,7 @@ mod lifecycle;
 mod row;
 
 pub use documents::{
-    DocumentMeta, NewFile, document_content, documents_of, review_document, upload,
+    DocumentMeta, NewFile, document_content, documents_of, find_document, review_document, upload,
 };
 pub use lifecycle::{
     ChangesRequested, Onboarded, StatusChange, approve, status_history, transition,
@@ -19,13 +19,15 @@ use diesel_async::RunQueryDsl;
 
 use self::row::ApplicationRow;
 use super::{StoreError, ensure_in_scope, scoped};
-use crate::db::schema::{accounts, application_status_history, applications, customers};
+use crate::db::schema::{application_status_history, applications, customers};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::application::requirements::{self, Requirements};
 use crate::domain::application::{ApplicationStatus, ApplicationType, Draft, settle};
 use crate::domain::client::Actor;
-use crate::domain::ids::{ApplicationId, ClientId, CustomerKey, StatusHistoryId};
+use crate::domain::ids::{
+    ApplicationId, ApplicationIndividualId, ClientId, CustomerKey, StatusHistoryId,
+};
 use crate::domain::tenancy::Scope;
 
 /// An application as the rest of the code sees it.
@@ -75,6 +77,26 @@ pub async fn find(
             .optional()?
     });
     row.map(ApplicationRow::into_application).transpose()
+}
+
+/// The application a person belongs to, if the scope reaches it. People live inside their
+/// application's JSON, so this matches the id's text there; it serves `node` lookups only.
+pub async fn find_by_person(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    person: ApplicationIndividualId,
+) -> Result<Option<Application>, StoreError> {
+    let pattern = format!("%\"id\":\"{}\"%", person.0);
+    let row: Option<ApplicationRow> = dispatch!(conn, c => {
+        scoped!(applications::table, applications::client_id, scope)
+            .filter(applications::individuals.like(&pattern))
+            .select(ApplicationRow::as_select())
+            .first(c)
+            .await
+            .optional()?
+    });
+    let application = row.map(ApplicationRow::into_application).transpose()?;
+    Ok(application.filter(|a| a.draft.person(person).is_some()))
 }
 
 /// The applications that created these customers (one each at most).
@@ -213,6 +235,30 @@ async fn ensure_customer_id_free(
     Ok(())
 }
 
+/// Refuses a `customerId` that an open application of the client holds (for customers
+/// created directly). Call inside the transaction, after `clients::lock_customer_ids`.
+pub(crate) async fn ensure_no_open_application(
+    conn: &mut Conn<'_>,
+    client_id: ClientId,
+    external_id: &str,
+) -> Result<(), StoreError> {
+    let held: i64 = dispatch!(conn, c => {
+        applications::table
+            .filter(applications::client_id.eq(client_id))
+            .filter(applications::customer_external_id.eq(external_id))
+            .filter(applications::status.ne(ApplicationStatus::Rejected))
+            .count()
+            .get_result(c)
+            .await?
+    });
+    if held > 0 {
+        return Err(StoreError::AlreadyExists(
+            "applications_open_customer_id_idx".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// The requirements of `draft` as stored now (documents and accounts read in `conn`).
 pub async fn requirements_of(
     conn: &mut Conn<'_>,
@@ -223,17 +269,8 @@ pub async fn requirements_of(
     let documents = documents::states(conn, application.id).await?;
     let account_id_taken = match &draft.account_to_open {
         Some(account) => {
-            let client_id = application.client_id;
-            let account_id = account.account_id.clone();
-            let n: i64 = dispatch!(conn, c => {
-                accounts::table
-                    .filter(accounts::client_id.eq(client_id))
-                    .filter(accounts::external_id.eq(&account_id))
-                    .count()
-                    .get_result(c)
-                    .await?
-            });
-            n > 0
+            super::accounts::external_id_taken(conn, application.client_id, &account.account_id)
+                .await?
         }
         None => false,
     };

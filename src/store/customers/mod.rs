@@ -304,7 +304,8 @@ pub(super) async fn missing_or_conflict(
 }
 
 /// Creates a customer with its default account, and the first history entry, in one
-/// transaction: both exist afterwards, or neither does.
+/// transaction: both exist afterwards, or neither does. The customerId must not be held by
+/// an open application of the client either.
 pub async fn create_with_account(
     conn: &mut Conn<'_>,
     scope: &Scope,
@@ -313,6 +314,9 @@ pub async fn create_with_account(
     note: &ChangeNote<'_>,
 ) -> Result<(), StoreError> {
     write_tx!(conn, tx => {
+        super::clients::lock_customer_ids(tx, customer.client_id).await?;
+        super::applications::ensure_no_open_application(tx, customer.client_id, &customer.external_id)
+            .await?;
         insert(tx, scope, customer, note).await?;
         super::accounts::insert(tx, scope, account).await
     })

@@ -156,6 +156,36 @@ impl TestApp {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// POSTs a GraphQL multipart request (one file, at `variables.file`) with `key`.
+    pub async fn upload_as(
+        &self,
+        key: &str,
+        query: &str,
+        mut variables: Value,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
+        variables["file"] = Value::Null;
+        let operations = json!({ "query": query, "variables": variables }).to_string();
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations)
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
+            );
+        let response = self
+            .http
+            .post(self.url("/graphql"))
+            .bearer_auth(key)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
     /// A GraphQL request as the sandbox client; asserts HTTP 200.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
         let (status, body) = self.gql_as(self.key(), query, variables).await;

@@ -1,0 +1,437 @@
+//! The platform's review of applications (operator only): processing, approval (which
+//! creates the customer), rejection, change requests and document verdicts; and the
+//! sandbox's simulation of that review for a SANDBOX client's own applications.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::Utc;
+
+use super::inputs::{
+    DocumentVerdict, RequestedDocumentChangeInput, RequestedFieldChangeInput, SimulatedDecision,
+};
+use super::{
+    ApplicationPayload, check_version, client_only, document_id, guard_move, load_application,
+    operator_only, person_id, write_error,
+};
+use crate::db::types::Timestamp;
+use crate::domain::application::documents::DocumentStatus;
+use crate::domain::application::requirements::is_known_field;
+use crate::domain::application::{ApplicationStatus, ChangeRequest, CustomerDraft, Mover};
+use crate::domain::client::{Actor, Environment};
+use crate::domain::ids::CustomerKey;
+use crate::domain::status::CustomerStatus;
+use crate::domain::validation::Problems;
+use crate::graphql::RequestContext;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::request;
+use crate::graphql::types::application::Application;
+use crate::graphql::types::customer::Customer;
+use crate::store;
+use crate::store::accounts::Account;
+use crate::store::applications::{Change, ChangesRequested, Onboarded};
+use crate::store::customer_individuals::{Individual, IndividualId};
+use crate::store::customers::{ChangeNote, Details};
+
+/// The result of approving an application.
+#[derive(SimpleObject)]
+pub struct ApproveApplicationPayload {
+    /// The application, APPROVED.
+    pub application: Application,
+    /// The customer it created (ACTIVE), with its default account.
+    pub customer: Customer,
+}
+
+/// The platform's review of applications.
+#[derive(Default)]
+pub struct ApplicationReviewMutation;
+
+fn actor_of(rc: &RequestContext) -> Actor {
+    rc.principal.actor()
+}
+
+/// Moves an application read at `before` as the reviewer.
+async fn review_move(
+    rc: &RequestContext,
+    before: &store::applications::Application,
+    to: ApplicationStatus,
+    reason: &str,
+    changes: Option<ChangesRequested>,
+) -> ApiResult<store::applications::Application> {
+    guard_move(before.status, to, Mover::Reviewer)?;
+    let mut pooled = rc.db.conn().await?;
+    Ok(store::applications::transition(
+        &mut pooled.conn(),
+        &rc.principal.scope(),
+        before,
+        to,
+        Mover::Reviewer,
+        Change {
+            actor: actor_of(rc),
+            reason,
+        },
+        changes,
+        Utc::now().date_naive(),
+    )
+    .await?)
+}
+
+/// Approves: the customer (ACTIVE), its people and its default account are created with
+/// the application's move to APPROVED, in one transaction.
+async fn approve(
+    rc: &RequestContext,
+    before: &store::applications::Application,
+    reason: &str,
+) -> ApiResult<ApproveApplicationPayload> {
+    guard_move(before.status, ApplicationStatus::Approved, Mover::Reviewer)?;
+    let today = Utc::now().date_naive();
+    let not_ready = |why: String| ApiError::Rule {
+        code: "APPLICATION_REQUIREMENTS_NOT_MET",
+        message: format!("the application cannot become a customer: {why}"),
+    };
+    let (details, errors) = match &before.draft.customer {
+        CustomerDraft::Individual(d) => (Details::Individual(d.clone()), d.check("", today)),
+        CustomerDraft::Corporation(d) => (Details::Corporation(d.clone()), d.check("", today)),
+    };
+    if let Some(first) = errors.first() {
+        return Err(not_ready(format!("{}: {}", first.field, first.message)));
+    }
+    let Some(account) = &before.draft.account_to_open else {
+        return Err(not_ready("accountToOpen is missing".into()));
+    };
+    let now = Timestamp::now();
+    let customer = store::customers::Customer {
+        id: CustomerKey::new(),
+        client_id: before.client_id,
+        external_id: before.customer_external_id.clone(),
+        status: CustomerStatus::Active,
+        details,
+        accredited_investor: false,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let people: Vec<Individual> = before
+        .draft
+        .individuals
+        .iter()
+        .map(|p| Individual {
+            id: IndividualId::new(),
+            customer_id: customer.id,
+            client_id: customer.client_id,
+            details: p.details.clone(),
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    let default_account = Account::new_default(
+        &customer,
+        &account.account_id,
+        account.product_id,
+        &account.asset_type_id,
+    );
+    let history_reason = format!("onboarded through an approved application: {reason}");
+    let mut pooled = rc.db.conn().await?;
+    let approved = store::applications::approve(
+        &mut pooled.conn(),
+        &rc.principal.scope(),
+        before,
+        Onboarded {
+            customer: &customer,
+            people: &people,
+            account: &default_account,
+        },
+        Change {
+            actor: actor_of(rc),
+            reason,
+        },
+        &ChangeNote {
+            reason: &history_reason,
+            updated_by: "application review",
+            actor: actor_of(rc),
+        },
+    )
+    .await
+    .map_err(|e| write_error(e, &before.customer_external_id))?;
+    Ok(ApproveApplicationPayload {
+        application: Application::new(approved, rc.principal),
+        customer: Customer(customer),
+    })
+}
+
+/// Checks the reviewer's change requests against the application.
+fn changes_requested(
+    before: &store::applications::Application,
+    fields: Vec<RequestedFieldChangeInput>,
+    documents: Vec<RequestedDocumentChangeInput>,
+) -> ApiResult<ChangesRequested> {
+    let mut problems = Problems::new();
+    if fields.is_empty() && documents.is_empty() {
+        problems.add("fields", "name at least one field or document to change");
+    }
+    let mut out = ChangesRequested::default();
+    for (i, f) in fields.into_iter().enumerate() {
+        let at = format!("fields.{i}");
+        problems.required_text(&format!("{at}.description"), &f.description, 500);
+        let who = match &f.individual_id {
+            Some(id) => Some(person_id(before, id, &format!("{at}.individualId"))?),
+            None => None,
+        };
+        if !is_known_field(&before.draft, who, &f.field_name) {
+            problems.add(
+                format!("{at}.fieldName"),
+                format!("{:?} is not a field of this application", f.field_name),
+            );
+        }
+        out.fields.push(ChangeRequest {
+            individual_id: who,
+            field_name: f.field_name,
+            description: f.description,
+        });
+    }
+    for (i, d) in documents.into_iter().enumerate() {
+        let at = format!("documents.{i}");
+        problems.required_text(&format!("{at}.description"), &d.description, 500);
+        out.documents.push((
+            document_id(&d.document_id, &format!("{at}.documentId"))?,
+            d.description,
+        ));
+    }
+    ApiError::check(problems.into_errors())?;
+    Ok(out)
+}
+
+fn check_reason(reason: &str) -> ApiResult<()> {
+    let mut problems = Problems::new();
+    problems.required_text("reason", reason, 500);
+    ApiError::check(problems.into_errors())
+}
+
+/// The platform's review of applications.
+#[Object]
+impl ApplicationReviewMutation {
+    /// Takes a SUBMITTED application into review (PROCESSING). Operator only.
+    async fn start_application_processing(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application's id.")] id: ID,
+        #[graphql(desc = "Refuse (CONFLICT) unless the application is at this version.")]
+        expected_version: Option<i64>,
+    ) -> ApiResult<ApplicationPayload> {
+        let rc = request(ctx)?;
+        operator_only(&rc.principal)?;
+        let before = load_application(rc, &id).await?;
+        check_version(&before, expected_version)?;
+        let moved = review_move(
+            rc,
+            &before,
+            ApplicationStatus::Processing,
+            "review started",
+            None,
+        )
+        .await?;
+        Ok(ApplicationPayload {
+            application: Application::new(moved, rc.principal),
+        })
+    }
+
+    /// Approves an application in PROCESSING: the customer (ACTIVE), its people and its
+    /// default account are created in the same transaction. Operator only.
+    async fn approve_application(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application's id.")] id: ID,
+        #[graphql(desc = "Why it is approved (kept in the history).")] reason: String,
+        #[graphql(desc = "Refuse (CONFLICT) unless the application is at this version.")]
+        expected_version: Option<i64>,
+    ) -> ApiResult<ApproveApplicationPayload> {
+        let rc = request(ctx)?;
+        operator_only(&rc.principal)?;
+        check_reason(&reason)?;
+        let before = load_application(rc, &id).await?;
+        check_version(&before, expected_version)?;
+        approve(rc, &before, &reason).await
+    }
+
+    /// Rejects an application in PROCESSING, for good. Operator only.
+    async fn reject_application(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application's id.")] id: ID,
+        #[graphql(desc = "Why it is rejected (shown to the client).")] reason: String,
+        #[graphql(desc = "Refuse (CONFLICT) unless the application is at this version.")]
+        expected_version: Option<i64>,
+    ) -> ApiResult<ApplicationPayload> {
+        let rc = request(ctx)?;
+        operator_only(&rc.principal)?;
+        check_reason(&reason)?;
+        let before = load_application(rc, &id).await?;
+        check_version(&before, expected_version)?;
+        let moved = review_move(rc, &before, ApplicationStatus::Rejected, &reason, None).await?;
+        Ok(ApplicationPayload {
+            application: Application::new(moved, rc.principal),
+        })
+    }
+
+    /// Sends an application in PROCESSING back to the client (CHANGES_REQUESTED), marking
+    /// the fields and uploaded documents to change; they block resubmission until changed.
+    /// Operator only.
+    async fn request_application_changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application's id.")] id: ID,
+        #[graphql(desc = "Fields to change.", default)] fields: Vec<RequestedFieldChangeInput>,
+        #[graphql(desc = "Uploaded documents to replace.", default)] documents: Vec<
+            RequestedDocumentChangeInput,
+        >,
+        #[graphql(desc = "Why (kept in the history).")] reason: String,
+        #[graphql(desc = "Refuse (CONFLICT) unless the application is at this version.")]
+        expected_version: Option<i64>,
+    ) -> ApiResult<ApplicationPayload> {
+        let rc = request(ctx)?;
+        operator_only(&rc.principal)?;
+        check_reason(&reason)?;
+        let before = load_application(rc, &id).await?;
+        check_version(&before, expected_version)?;
+        guard_move(
+            before.status,
+            ApplicationStatus::ChangesRequested,
+            Mover::Reviewer,
+        )?;
+        let changes = changes_requested(&before, fields, documents)?;
+        let moved = review_move(
+            rc,
+            &before,
+            ApplicationStatus::ChangesRequested,
+            &reason,
+            Some(changes),
+        )
+        .await?;
+        Ok(ApplicationPayload {
+            application: Application::new(moved, rc.principal),
+        })
+    }
+
+    /// Gives the verdict on one uploaded document of an application in PROCESSING.
+    /// Operator only.
+    async fn review_application_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application's id.")] application_id: ID,
+        #[graphql(desc = "The document's id (`Application.documents`).")] document_id: ID,
+        #[graphql(desc = "The verdict.")] verdict: DocumentVerdict,
+        #[graphql(desc = "A note for the client (required unless APPROVED).")] note: Option<String>,
+    ) -> ApiResult<ApplicationPayload> {
+        let rc = request(ctx)?;
+        operator_only(&rc.principal)?;
+        let mut problems = Problems::new();
+        match (&note, verdict) {
+            (None, DocumentVerdict::Rejected | DocumentVerdict::ChangesRequested) => {
+                problems.add("note", "say why, for the client")
+            }
+            _ => problems.optional_text("note", note.as_deref(), 500),
+        }
+        ApiError::check(problems.into_errors())?;
+        let key = super::document_id(&document_id, "documentId")?;
+        let before = load_application(rc, &application_id).await?;
+        let status = match verdict {
+            DocumentVerdict::Approved => DocumentStatus::Approved,
+            DocumentVerdict::Rejected => DocumentStatus::Rejected,
+            DocumentVerdict::ChangesRequested => DocumentStatus::ChangesRequested,
+        };
+        let scope = rc.principal.scope();
+        let mut pooled = rc.db.conn().await?;
+        let conn = &mut pooled.conn();
+        store::applications::review_document(conn, &scope, &before, key, status, note.as_deref())
+            .await
+            .map_err(|e| match e {
+                store::StoreError::NotFound => ApiError::NotFound(
+                    "the application has no uploaded document with this id".into(),
+                ),
+                other => other.into(),
+            })?;
+        let after = store::applications::find(conn, &scope, before.id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("no application with this id".into()))?;
+        Ok(ApplicationPayload {
+            application: Application::new(after, rc.principal),
+        })
+    }
+
+    /// SANDBOX only: decides the caller's own SUBMITTED or PROCESSING application as the
+    /// platform would (there is no reviewer behind a sandbox). A PRODUCTION client gets
+    /// FORBIDDEN. The moves are recorded like real ones, with the client as actor.
+    async fn simulate_application_decision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The application's id.")] id: ID,
+        #[graphql(desc = "The decision to simulate.")] decision: SimulatedDecision,
+        #[graphql(desc = "Why (kept in the history).")] reason: String,
+        #[graphql(desc = "With REQUEST_CHANGES: fields to change.", default)] fields: Vec<
+            RequestedFieldChangeInput,
+        >,
+        #[graphql(desc = "With REQUEST_CHANGES: uploaded documents to replace.", default)]
+        documents: Vec<RequestedDocumentChangeInput>,
+    ) -> ApiResult<SimulateApplicationDecisionPayload> {
+        let rc = request(ctx)?;
+        let client_id = client_only(&rc.principal).map_err(|_| {
+            ApiError::Forbidden("the operator decides with the review mutations".into())
+        })?;
+        {
+            let mut pooled = rc.db.conn().await?;
+            let client = store::clients::find(&mut pooled.conn(), &rc.principal.scope(), client_id)
+                .await?
+                .ok_or_else(|| ApiError::internal(&"the caller's client row is missing"))?;
+            if client.environment != Environment::Sandbox {
+                return Err(ApiError::Forbidden(
+                    "simulateApplicationDecision is for SANDBOX clients; in PRODUCTION the \
+                     platform reviews applications"
+                        .into(),
+                ));
+            }
+        }
+        check_reason(&reason)?;
+        let mut current = load_application(rc, &id).await?;
+        if current.status == ApplicationStatus::Submitted {
+            current = review_move(
+                rc,
+                &current,
+                ApplicationStatus::Processing,
+                "sandbox simulation: review started",
+                None,
+            )
+            .await?;
+        }
+        let reason = format!("sandbox simulation: {reason}");
+        match decision {
+            SimulatedDecision::Approve => {
+                let approved = approve(rc, &current, &reason).await?;
+                Ok(SimulateApplicationDecisionPayload {
+                    application: approved.application,
+                    customer: Some(approved.customer),
+                })
+            }
+            SimulatedDecision::Reject | SimulatedDecision::RequestChanges => {
+                guard_move(current.status, decision.status(), Mover::Reviewer)?;
+                let changes = match decision {
+                    SimulatedDecision::RequestChanges => {
+                        Some(changes_requested(&current, fields, documents)?)
+                    }
+                    _ => None,
+                };
+                let moved = review_move(rc, &current, decision.status(), &reason, changes).await?;
+                Ok(SimulateApplicationDecisionPayload {
+                    application: Application::new(moved, rc.principal),
+                    customer: None,
+                })
+            }
+        }
+    }
+}
+
+/// The result of a simulated decision.
+#[derive(SimpleObject)]
+pub struct SimulateApplicationDecisionPayload {
+    /// The application after the decision.
+    pub application: Application,
+    /// The customer created, when the decision was APPROVE.
+    pub customer: Option<Customer>,
+}

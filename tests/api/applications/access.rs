@@ -1,0 +1,1 @@
+//! Who may do what with applications: roles, tenants, masking, documents.
