@@ -25,11 +25,11 @@ use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::request;
 use crate::graphql::types::application::Application;
 use crate::graphql::types::customer::Customer;
-use crate::store;
 use crate::store::accounts::Account;
 use crate::store::applications::{Change, ChangesRequested, Onboarded};
 use crate::store::customer_individuals::{Individual, IndividualId};
 use crate::store::customers::{ChangeNote, Details};
+use crate::store::{self, StoreError};
 
 /// The result of approving an application.
 #[derive(SimpleObject)]
@@ -58,7 +58,7 @@ async fn review_move(
 ) -> ApiResult<store::applications::Application> {
     guard_move(before.status, to, Mover::Reviewer)?;
     let mut pooled = rc.db.conn().await?;
-    Ok(store::applications::transition(
+    store::applications::transition(
         &mut pooled.conn(),
         &rc.principal.scope(),
         before,
@@ -71,7 +71,13 @@ async fn review_move(
         changes,
         Utc::now().date_naive(),
     )
-    .await?)
+    .await
+    .map_err(|e| match e {
+        StoreError::NotFound => ApiError::NotFound(
+            "the application has no uploaded document with one of the documentIds given".into(),
+        ),
+        other => other.into(),
+    })
 }
 
 /// Approves: the customer (ACTIVE), its people and its default account are created with

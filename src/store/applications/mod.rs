@@ -19,7 +19,9 @@ use diesel_async::RunQueryDsl;
 
 use self::row::ApplicationRow;
 use super::{StoreError, ensure_in_scope, scoped};
-use crate::db::schema::{application_status_history, applications, customers};
+use crate::db::schema::{
+    application_documents, application_status_history, applications, customers,
+};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::application::requirements::{self, Requirements};
@@ -128,66 +130,11 @@ pub struct ApplicationFilter {
     pub created_before: Option<Timestamp>,
 }
 
-/// A page of applications in creation order, after the `(created_at, id)` cursor.
-pub async fn list(
-    conn: &mut Conn<'_>,
-    scope: &Scope,
-    filter: &ApplicationFilter,
-    after: Option<(Timestamp, ApplicationId)>,
-    limit: i64,
-) -> Result<Vec<Application>, StoreError> {
-    macro_rules! filtered {
-        () => {{
-            let mut q = scoped!(applications::table, applications::client_id, scope);
-            if let Some(client) = filter.client_id {
-                q = q.filter(applications::client_id.eq(client));
-            }
-            if let Some(statuses) = &filter.status {
-                q = q.filter(applications::status.eq_any(statuses.clone()));
-            }
-            if let Some(t) = filter.application_type {
-                q = q.filter(applications::application_type.eq(t));
-            }
-            if let Some(id) = &filter.customer_external_id {
-                q = q.filter(applications::customer_external_id.eq(id.clone()));
-            }
-            if let Some(at) = filter.created_after {
-                q = q.filter(applications::created_at.ge(at));
-            }
-            if let Some(at) = filter.created_before {
-                q = q.filter(applications::created_at.lt(at));
-            }
-            if let Some((at, id)) = after {
-                q = q.filter(
-                    applications::created_at
-                        .ge(at)
-                        .and(applications::created_at.gt(at).or(applications::id.gt(id))),
-                );
-            }
-            q
-        }};
-    }
-    let rows: Vec<ApplicationRow> = dispatch!(conn, c => {
-        filtered!()
-            .order((applications::created_at.asc(), applications::id.asc()))
-            .limit(limit)
-            .select(ApplicationRow::as_select())
-            .load(c)
-            .await?
-    });
-    rows.into_iter()
-        .map(ApplicationRow::into_application)
-        .collect()
-}
-
-/// How many applications match `filter`.
-pub async fn count(
-    conn: &mut Conn<'_>,
-    scope: &Scope,
-    filter: &ApplicationFilter,
-) -> Result<i64, StoreError> {
-    let n = dispatch!(conn, c => {
-        let mut q = scoped!(applications::table, applications::client_id, scope);
+/// The applications of `scope` that pass `filter`, as a boxed query.
+macro_rules! filtered {
+    ($scope:expr, $filter:expr) => {{
+        let filter: &ApplicationFilter = $filter;
+        let mut q = scoped!(applications::table, applications::client_id, $scope);
         if let Some(client) = filter.client_id {
             q = q.filter(applications::client_id.eq(client));
         }
@@ -206,8 +153,46 @@ pub async fn count(
         if let Some(at) = filter.created_before {
             q = q.filter(applications::created_at.lt(at));
         }
-        q.count().get_result::<i64>(c).await?
+        q
+    }};
+}
+
+/// A page of applications in creation order, after the `(created_at, id)` cursor.
+pub async fn list(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    filter: &ApplicationFilter,
+    after: Option<(Timestamp, ApplicationId)>,
+    limit: i64,
+) -> Result<Vec<Application>, StoreError> {
+    let rows: Vec<ApplicationRow> = dispatch!(conn, c => {
+        let mut q = filtered!(scope, filter);
+        if let Some((at, id)) = after {
+            // The leading range bound lets the (client, created_at, id) index seek.
+            q = q.filter(
+                applications::created_at
+                    .ge(at)
+                    .and(applications::created_at.gt(at).or(applications::id.gt(id))),
+            );
+        }
+        q.order((applications::created_at.asc(), applications::id.asc()))
+            .limit(limit)
+            .select(ApplicationRow::as_select())
+            .load(c)
+            .await?
     });
+    rows.into_iter()
+        .map(ApplicationRow::into_application)
+        .collect()
+}
+
+/// How many applications match `filter`.
+pub async fn count(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    filter: &ApplicationFilter,
+) -> Result<i64, StoreError> {
+    let n = dispatch!(conn, c => filtered!(scope, filter).count().get_result::<i64>(c).await?);
     Ok(n)
 }
 
@@ -328,6 +313,26 @@ async fn write_edit(
         ensure_customer_id_free(tx, before.client_id, customer_external_id).await?;
     }
     requirements::clear_answered(&before.draft, &mut draft);
+    let removed: Vec<ApplicationIndividualId> = before
+        .draft
+        .individuals
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| draft.person(*id).is_none())
+        .collect();
+    if !removed.is_empty() {
+        // A person's files go with them.
+        let app = before.id;
+        dispatch!(tx, c => {
+            diesel::delete(
+                application_documents::table
+                    .filter(application_documents::application_id.eq(app))
+                    .filter(application_documents::individual_id.eq_any(&removed)),
+            )
+            .execute(c)
+            .await?
+        });
+    }
     let met = requirements_of(tx, before, &draft, today).await?.met();
     let after = Application {
         customer_external_id: customer_external_id.to_owned(),
@@ -354,6 +359,16 @@ async fn write_edit(
         return Err(StoreError::Conflict);
     }
     if after.status != before.status {
+        let why = if met {
+            "every requirement is met"
+        } else {
+            "a requirement is no longer met"
+        };
+        let reason = format!("{}: {why}", change.reason);
+        let change = Change {
+            reason: &reason,
+            ..change
+        };
         record(tx, &after, Some(before.status), change).await?;
     }
     Ok(after)

@@ -394,6 +394,41 @@ both_backends! {
         assert_eq!(body["data"]["application"]["status"], "SUBMITTED");
     }
 
+    async fn an_approval_that_fails_part_way_changes_nothing(app) {
+        let operator = app.operator_key().await;
+        let application = submitted(&app, "tx-1", "tx-acc").await;
+        let id = application["id"].as_str().unwrap().to_owned();
+        let body = act(&app, operator.expose(), "startApplicationProcessing", &id, "").await;
+        let version = body["data"]["startApplicationProcessing"]["application"]["version"].clone();
+        // Meanwhile the account id becomes another account of the client: approval would
+        // create the customer, then fail on the account.
+        {
+            let principal = layer2::auth::authenticate(&app.database, Some(&format!("Bearer {}", app.key())))
+                .await.unwrap();
+            let scope = principal.scope();
+            let holder = &app.sandbox.customers[0];
+            let account = layer2::store::accounts::Account {
+                is_default: false,
+                ..layer2::store::accounts::Account::new_default(
+                    holder, "tx-acc", layer2::domain::account::ProductId::DepositBasic, "FIAT_TESTNET_USD")
+            };
+            let mut pooled = app.database.conn().await.unwrap();
+            layer2::store::accounts::insert(&mut pooled.conn(), &scope, &account).await.unwrap();
+        }
+        let body = act(&app, operator.expose(), "approveApplication", &id, ", reason: \"ok\"").await;
+        assert_eq!(error_codes(&body), ["ALREADY_EXISTS"], "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "accountToOpen.accountId");
+        // No customer, no history entry, the application as it was.
+        let (_, body) = app.gql_as(app.key(), CUSTOMER_WITH_APPLICATION, json!({ "id": "tx-1" })).await;
+        assert_eq!(error_codes(&body), ["NOT_FOUND"], "{body}");
+        let body = app.gql(&read_query(), json!({ "id": id })).await;
+        let after = &body["data"]["application"];
+        assert_eq!(after["status"], "PROCESSING");
+        assert_eq!(after["version"], version);
+        assert!(after["customer"].is_null());
+        assert_eq!(history(after).last().unwrap().0, "PROCESSING");
+    }
+
     async fn concurrent_approvals_create_exactly_one_customer(app) {
         let operator = app.operator_key().await;
         let application = submitted(&app, "race-1", "race-acc").await;
