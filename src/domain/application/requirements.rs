@@ -107,6 +107,17 @@ pub struct DocumentSlot {
     pub alternatives: &'static [&'static [DocumentType]],
 }
 
+impl DocumentSlot {
+    /// What the slot asks for, in words.
+    pub fn description(&self) -> String {
+        if self.alternatives.len() > 1 {
+            describe_alternatives(self.alternatives)
+        } else {
+            "is required".to_owned()
+        }
+    }
+}
+
 const INCORPORATION: &[&[DocumentType]] = &[&[DocumentType::IncorporationDocuments]];
 
 /// Whether a person must prove their identity: officers and beneficial owners.
@@ -390,13 +401,7 @@ fn blocking_documents(
                 individual_id: slot.individual_id,
                 document: slot.document,
                 status,
-                description: note.unwrap_or_else(|| {
-                    if slot.alternatives.len() > 1 {
-                        describe_alternatives(slot.alternatives)
-                    } else {
-                        "is required".to_owned()
-                    }
-                }),
+                description: note.unwrap_or_else(|| slot.description()),
             })
         })
         .collect()

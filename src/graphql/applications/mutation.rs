@@ -33,7 +33,7 @@ use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::request;
 use crate::graphql::types::application::Application;
 use crate::store;
-use crate::store::applications::{Change, NewFile};
+use crate::store::applications::{Change, Move, NewFile};
 
 /// The client's application changes.
 #[derive(Default)]
@@ -428,13 +428,16 @@ impl ApplicationMutation {
             &mut pooled.conn(),
             &rc.principal.scope(),
             &before,
-            ApplicationStatus::Submitted,
-            Mover::Client,
-            Change {
-                actor: Actor::Client,
-                reason: "submitted by the client",
+            Move {
+                to: ApplicationStatus::Submitted,
+                mover: Mover::Client,
+                change: Change {
+                    actor: Actor::Client,
+                    reason: "submitted by the client",
+                },
+                changes: None,
+                start_review: false,
             },
-            None,
             Utc::now().date_naive(),
         )
         .await?;

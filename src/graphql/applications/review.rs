@@ -26,7 +26,7 @@ use crate::graphql::request;
 use crate::graphql::types::application::Application;
 use crate::graphql::types::customer::Customer;
 use crate::store::accounts::Account;
-use crate::store::applications::{Change, ChangesRequested, Onboarded};
+use crate::store::applications::{Change, ChangesRequested, Move, Onboarded};
 use crate::store::customer_individuals::{Individual, IndividualId};
 use crate::store::customers::{ChangeNote, Details};
 use crate::store::{self, StoreError};
@@ -48,27 +48,45 @@ fn actor_of(rc: &RequestContext) -> Actor {
     rc.principal.actor()
 }
 
-/// Moves an application read at `before` as the reviewer.
+/// The guard of a reviewer's move, through PROCESSING first when `start_review`.
+fn guard_review(
+    from: ApplicationStatus,
+    to: ApplicationStatus,
+    start_review: bool,
+) -> ApiResult<()> {
+    if start_review {
+        guard_move(from, ApplicationStatus::Processing, Mover::Reviewer)?;
+        guard_move(ApplicationStatus::Processing, to, Mover::Reviewer)
+    } else {
+        guard_move(from, to, Mover::Reviewer)
+    }
+}
+
+/// Moves an application read at `before` as the reviewer (see `Move::start_review`).
 async fn review_move(
     rc: &RequestContext,
     before: &store::applications::Application,
     to: ApplicationStatus,
     reason: &str,
     changes: Option<ChangesRequested>,
+    start_review: bool,
 ) -> ApiResult<store::applications::Application> {
-    guard_move(before.status, to, Mover::Reviewer)?;
+    guard_review(before.status, to, start_review)?;
     let mut pooled = rc.db.conn().await?;
     store::applications::transition(
         &mut pooled.conn(),
         &rc.principal.scope(),
         before,
-        to,
-        Mover::Reviewer,
-        Change {
-            actor: actor_of(rc),
-            reason,
+        Move {
+            to,
+            mover: Mover::Reviewer,
+            change: Change {
+                actor: actor_of(rc),
+                reason,
+            },
+            changes,
+            start_review,
         },
-        changes,
         Utc::now().date_naive(),
     )
     .await
@@ -86,8 +104,9 @@ async fn approve(
     rc: &RequestContext,
     before: &store::applications::Application,
     reason: &str,
+    start_review: bool,
 ) -> ApiResult<ApproveApplicationPayload> {
-    guard_move(before.status, ApplicationStatus::Approved, Mover::Reviewer)?;
+    guard_review(before.status, ApplicationStatus::Approved, start_review)?;
     let today = Utc::now().date_naive();
     let not_ready = |why: String| ApiError::Rule {
         code: "APPLICATION_REQUIREMENTS_NOT_MET",
@@ -154,6 +173,7 @@ async fn approve(
             updated_by: "application review",
             actor: actor_of(rc),
         },
+        start_review,
     )
     .await
     .map_err(|e| write_error(e, &before.customer_external_id))?;
@@ -232,6 +252,7 @@ impl ApplicationReviewMutation {
             ApplicationStatus::Processing,
             "review started",
             None,
+            false,
         )
         .await?;
         Ok(ApplicationPayload {
@@ -254,7 +275,7 @@ impl ApplicationReviewMutation {
         check_reason(&reason)?;
         let before = load_application(rc, &id).await?;
         check_version(&before, expected_version)?;
-        approve(rc, &before, &reason).await
+        approve(rc, &before, &reason, false).await
     }
 
     /// Rejects an application in PROCESSING, for good. Operator only.
@@ -271,7 +292,15 @@ impl ApplicationReviewMutation {
         check_reason(&reason)?;
         let before = load_application(rc, &id).await?;
         check_version(&before, expected_version)?;
-        let moved = review_move(rc, &before, ApplicationStatus::Rejected, &reason, None).await?;
+        let moved = review_move(
+            rc,
+            &before,
+            ApplicationStatus::Rejected,
+            &reason,
+            None,
+            false,
+        )
+        .await?;
         Ok(ApplicationPayload {
             application: Application::new(moved, rc.principal),
         })
@@ -309,6 +338,7 @@ impl ApplicationReviewMutation {
             ApplicationStatus::ChangesRequested,
             &reason,
             Some(changes),
+            false,
         )
         .await?;
         Ok(ApplicationPayload {
@@ -395,35 +425,36 @@ impl ApplicationReviewMutation {
             }
         }
         check_reason(&reason)?;
-        let mut current = load_application(rc, &id).await?;
-        if current.status == ApplicationStatus::Submitted {
-            current = review_move(
-                rc,
-                &current,
-                ApplicationStatus::Processing,
-                "sandbox simulation: review started",
-                None,
-            )
-            .await?;
-        }
+        let current = load_application(rc, &id).await?;
+        // A SUBMITTED application goes through PROCESSING in the same transaction as the
+        // decision, so a refused decision leaves it as it was.
+        let start_review = current.status == ApplicationStatus::Submitted;
         let reason = format!("sandbox simulation: {reason}");
         match decision {
             SimulatedDecision::Approve => {
-                let approved = approve(rc, &current, &reason).await?;
+                let approved = approve(rc, &current, &reason, start_review).await?;
                 Ok(SimulateApplicationDecisionPayload {
                     application: approved.application,
                     customer: Some(approved.customer),
                 })
             }
             SimulatedDecision::Reject | SimulatedDecision::RequestChanges => {
-                guard_move(current.status, decision.status(), Mover::Reviewer)?;
+                guard_review(current.status, decision.status(), start_review)?;
                 let changes = match decision {
                     SimulatedDecision::RequestChanges => {
                         Some(changes_requested(&current, fields, documents)?)
                     }
                     _ => None,
                 };
-                let moved = review_move(rc, &current, decision.status(), &reason, changes).await?;
+                let moved = review_move(
+                    rc,
+                    &current,
+                    decision.status(),
+                    &reason,
+                    changes,
+                    start_review,
+                )
+                .await?;
                 Ok(SimulateApplicationDecisionPayload {
                     application: Application::new(moved, rc.principal),
                     customer: None,

@@ -219,7 +219,11 @@ impl Application {
                     individual_id: slot.individual_id,
                     document: slot.document,
                     status: file.as_ref().map_or(DocumentStatus::Missing, |f| f.status),
-                    description: file.as_ref().and_then(|f| f.review_note.clone()),
+                    description: Some(
+                        file.as_ref()
+                            .and_then(|f| f.review_note.clone())
+                            .unwrap_or_else(|| slot.description()),
+                    ),
                     file,
                     principal: self.principal,
                 }

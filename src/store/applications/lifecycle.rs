@@ -78,26 +78,75 @@ fn refused(
     }
 }
 
-/// Moves the application read at `before` to `to` by the client or the reviewer (not to
-/// APPROVED: see [`approve`]), with the reviewer's change requests when `to` is CHANGES_REQUESTED. Submission re-checks the
-/// requirements inside the transaction.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the move, its author and its effects"
-)]
+/// One move of the lifecycle, as the client or the reviewer asks for it.
+pub struct Move<'a> {
+    pub to: ApplicationStatus,
+    pub mover: Mover,
+    pub change: Change<'a>,
+    /// The reviewer's requests, when `to` is CHANGES_REQUESTED.
+    pub changes: Option<ChangesRequested>,
+    /// Take a SUBMITTED application into review (PROCESSING) first, in the same
+    /// transaction: the sandbox's simulated review, which must not stop half-way.
+    pub start_review: bool,
+}
+
+/// The status the decision moves from: `from`, or PROCESSING when the move starts the
+/// review first; each step checked against the lifecycle.
+fn decided_from(
+    from: ApplicationStatus,
+    to: ApplicationStatus,
+    mover: Mover,
+    start_review: bool,
+) -> Result<ApplicationStatus, StoreError> {
+    let from = if start_review {
+        let processing = ApplicationStatus::Processing;
+        check_move(from, processing, Mover::Reviewer)
+            .map_err(|allowed| refused(from, processing, &allowed))?;
+        processing
+    } else {
+        from
+    };
+    check_move(from, to, mover).map_err(|allowed| refused(from, to, &allowed))?;
+    Ok(from)
+}
+
+/// Records the review's start when a move takes the application through PROCESSING.
+async fn record_review_start(
+    tx: &mut Conn<'_>,
+    before: &Application,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let reason = format!("{}: review started", change.reason);
+    let processing = Application {
+        status: ApplicationStatus::Processing,
+        ..before.clone()
+    };
+    let change = Change {
+        reason: &reason,
+        ..change
+    };
+    record(tx, &processing, Some(before.status), change).await
+}
+
+/// Moves the application read at `before` by the client or the reviewer (not to APPROVED:
+/// see [`approve`]), with the reviewer's change requests when it moves to
+/// CHANGES_REQUESTED. Submission re-checks the requirements inside the transaction.
 pub async fn transition(
     conn: &mut Conn<'_>,
     scope: &Scope,
     before: &Application,
-    to: ApplicationStatus,
-    mover: Mover,
-    change: Change<'_>,
-    changes: Option<ChangesRequested>,
+    step: Move<'_>,
     today: NaiveDate,
 ) -> Result<Application, StoreError> {
     ensure_in_scope(scope, before.client_id)?;
-    let from = before.status;
-    check_move(from, to, mover).map_err(|allowed| refused(from, to, &allowed))?;
+    let Move {
+        to,
+        mover,
+        change,
+        changes,
+        start_review,
+    } = step;
+    let from = decided_from(before.status, to, mover, start_review)?;
     // The requirements' own moves happen only when an edit settles (`write_edit`), and
     // approval only with its customer (`approve`).
     if mover == Mover::Requirements || to == ApplicationStatus::Approved {
@@ -132,6 +181,9 @@ pub async fn transition(
             });
         }
         compare_and_set(tx, before, &after).await?;
+        if start_review {
+            record_review_start(tx, before, change).await?;
+        }
         for (document, note) in &changes.documents {
             let marked = dispatch!(tx, c => {
                 diesel::update(
@@ -191,7 +243,8 @@ pub struct Onboarded<'a> {
 
 /// Approves the application read at `before`: it becomes APPROVED and its customer (ACTIVE),
 /// the customer's people and default account are created, with both histories, in one
-/// transaction. Of two concurrent approvals one wins; the other gets `Conflict`.
+/// transaction (with the review's start first when `start_review`, see [`Move`]). Of two
+/// concurrent approvals one wins; the other gets `Conflict`.
 pub async fn approve(
     conn: &mut Conn<'_>,
     scope: &Scope,
@@ -199,11 +252,11 @@ pub async fn approve(
     onboarded: Onboarded<'_>,
     change: Change<'_>,
     note: &ChangeNote<'_>,
+    start_review: bool,
 ) -> Result<Application, StoreError> {
     ensure_in_scope(scope, before.client_id)?;
-    let from = before.status;
     let to = ApplicationStatus::Approved;
-    check_move(from, to, Mover::Reviewer).map_err(|allowed| refused(from, to, &allowed))?;
+    let from = decided_from(before.status, to, Mover::Reviewer, start_review)?;
     let now = Timestamp::now();
     let after = Application {
         status: to,
@@ -227,6 +280,9 @@ pub async fn approve(
     };
     write_tx!(conn, tx => {
         compare_and_set(tx, before, &claimed).await?;
+        if start_review {
+            record_review_start(tx, before, change).await?;
+        }
         // The customer before the application points at it.
         crate::store::customers::insert(tx, scope, onboarded.customer, note).await?;
         crate::store::customer_individuals::insert_all(tx, scope, onboarded.people).await?;

@@ -10,7 +10,7 @@ pub use documents::{
     DocumentMeta, NewFile, document_content, documents_of, find_document, review_document, upload,
 };
 pub use lifecycle::{
-    ChangesRequested, Onboarded, StatusChange, approve, status_history, transition,
+    ChangesRequested, Move, Onboarded, StatusChange, approve, status_history, transition,
 };
 
 use chrono::NaiveDate;

@@ -69,6 +69,8 @@ both_backends! {
              "nationality", "dateOfBirth", "accountToOpen", "termsAndConditionsAccepted"]
         );
         assert_eq!(created["requirements"]["documents"].as_array().unwrap().len(), 5);
+        assert!(created["documents"].as_array().unwrap().iter().all(|d| d["status"] == "MISSING"
+            && d["description"].as_str().unwrap().starts_with("one of: PASSPORT")), "{created}");
         let id = created["id"].as_str().unwrap().to_owned();
 
         // The rest of the fields: still INCOMPLETE, only the identity document is missing.
@@ -451,7 +453,7 @@ both_backends! {
         use layer2::domain::application::{ApplicationStatus, Mover, check_move};
         use layer2::domain::client::Actor;
         use layer2::store::StoreError;
-        use layer2::store::applications::{Change, find, transition};
+        use layer2::store::applications::{Change, Move, find, transition};
         let key = app.key().to_owned();
         let created = create(&app, &key, json!({ "applicationType": "INDIVIDUAL", "customerId": "t-1" })).await;
         let (_, raw) = layer2::graphql::node::decode(created["id"].as_str().unwrap()).unwrap();
@@ -467,7 +469,8 @@ both_backends! {
                 for mover in [Mover::Requirements, Mover::Client, Mover::Reviewer] {
                     // The store sees an application it believes is in `from`; the row is INCOMPLETE.
                     let before = layer2::store::applications::Application { status: from, ..stored.clone() };
-                    let result = transition(&mut pooled.conn(), &scope, &before, to, mover, change, None, today).await;
+                    let step = Move { to, mover, change, changes: None, start_review: false };
+                    let result = transition(&mut pooled.conn(), &scope, &before, step, today).await;
                     match result {
                         Err(StoreError::NotAllowed { code, .. }) => {
                             assert!(check_move(from, to, mover).is_err() || to == ApplicationStatus::Approved
