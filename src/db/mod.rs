@@ -264,6 +264,15 @@ impl Database {
         self.statements.load(Ordering::Relaxed)
     }
 
+    /// How many connections the main pool holds now. A new connection skips the ping of a
+    /// recycled one, so statement counts compare only while this stays the same.
+    pub fn connections_open(&self) -> usize {
+        match &self.main {
+            Pools::Pg(pool) => pool.status().size,
+            Pools::Sqlite(pool) => pool.status().size,
+        }
+    }
+
     /// A connection from the main pool, waiting at most the configured acquire timeout.
     pub async fn conn(&self) -> Result<DbConn, StoreError> {
         self.main.get().await

@@ -10,8 +10,9 @@ use crate::db::Database;
 use crate::domain::ids::{ApplicationId, ClientId, CustomerKey};
 use crate::domain::tenancy::Scope;
 use crate::store;
-use crate::store::applications::{Application, DocumentMeta};
+use crate::store::applications::{Application, DocumentMeta, StatusChange};
 use crate::store::customer_individuals::Individual;
+use crate::store::customers::Customer;
 
 /// The people of corporate customers, by customer.
 pub struct IndividualsOf {
@@ -117,6 +118,54 @@ impl Loader<CustomerKey> for ApplicationOf {
     }
 }
 
+/// The status histories of applications, by application.
+pub struct ApplicationHistory {
+    db: Database,
+    scope: Scope,
+}
+
+impl Loader<ApplicationId> for ApplicationHistory {
+    type Value = Vec<StatusChange>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ApplicationId],
+    ) -> Result<HashMap<ApplicationId, Self::Value>, Self::Error> {
+        let mut pooled = self.db.conn().await?;
+        let entries =
+            store::applications::status_history(&mut pooled.conn(), &self.scope, keys).await?;
+        let mut by_application: HashMap<ApplicationId, Vec<StatusChange>> = HashMap::new();
+        for entry in entries {
+            by_application
+                .entry(entry.application_id)
+                .or_default()
+                .push(entry);
+        }
+        Ok(by_application)
+    }
+}
+
+/// Customers by internal key (e.g. those applications created).
+pub struct CustomerByKey {
+    db: Database,
+    scope: Scope,
+}
+
+impl Loader<CustomerKey> for CustomerByKey {
+    type Value = Customer;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[CustomerKey],
+    ) -> Result<HashMap<CustomerKey, Customer>, Self::Error> {
+        let mut pooled = self.db.conn().await?;
+        let customers = store::customers::find_many(&mut pooled.conn(), &self.scope, keys).await?;
+        Ok(customers.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
+
 /// Adds this request's loaders to a GraphQL request.
 pub fn attach(
     request: async_graphql::Request,
@@ -144,6 +193,20 @@ pub fn attach(
         ))
         .data(DataLoader::new(
             ApplicationOf {
+                db: db.clone(),
+                scope,
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ApplicationHistory {
+                db: db.clone(),
+                scope,
+            },
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            CustomerByKey {
                 db: db.clone(),
                 scope,
             },

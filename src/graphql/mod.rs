@@ -61,6 +61,9 @@ pub struct RequestContext {
     pub db: Database,
     /// The largest document an upload may carry, in bytes.
     pub max_document_bytes: usize,
+    /// Set once a document's bytes were read: one download per request keeps a request's
+    /// memory bounded.
+    pub content_downloaded: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The request's context; missing only if a request bypassed the handler.

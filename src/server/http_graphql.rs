@@ -195,7 +195,22 @@ async fn post_multipart(
         .max_file_size(part_limit)
         .max_num_files(1);
     match async_graphql::http::receive_body(Some(content_type), reader, options).await {
-        Ok(request) => execute(state, req, request).await,
+        Ok(request) => {
+            // The parts besides the file get the JSON body's limit.
+            let size = request.query.len()
+                + serde_json::to_vec(&request.variables).map_or(usize::MAX, |v| v.len());
+            if size > state.body_limit {
+                return error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PAYLOAD_TOO_LARGE",
+                    &format!(
+                        "the operations part is larger than {} bytes",
+                        state.body_limit
+                    ),
+                );
+            }
+            execute(state, req, request).await
+        }
         Err(async_graphql::ParseRequestError::PayloadTooLarge) => too_large(),
         Err(async_graphql::ParseRequestError::UnsupportedBatch) => error_response(
             StatusCode::BAD_REQUEST,
@@ -314,6 +329,7 @@ async fn execute(
             principal,
             db: state.db.clone(),
             max_document_bytes: state.max_document_bytes,
+            content_downloaded: Default::default(),
         },
     );
     let response = state.schema.execute(request).await;

@@ -101,7 +101,9 @@ pub async fn lock_customer_ids(conn: &mut Conn<'_>, client_id: ClientId) -> Resu
         clients::table
             .filter(clients::id.eq(client_id))
             .select(clients::id)
-            .for_update()
+            // NO KEY UPDATE: the foreign-key checks of inserts that refer to the client
+            // (FOR KEY SHARE) need not wait for it.
+            .for_no_key_update()
             .load::<ClientId>(&mut **c)
             .await?;
     }

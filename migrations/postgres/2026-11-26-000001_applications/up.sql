@@ -33,6 +33,9 @@ CREATE TABLE applications (
 );
 -- A customerId is held by at most one open application of a client.
 CREATE UNIQUE INDEX applications_open_customer_id_idx ON applications (client_id, customer_external_id) WHERE status <> 'REJECTED';
+-- An accountId to open is held by at most one undecided application of a client.
+CREATE UNIQUE INDEX applications_open_account_id_idx ON applications (client_id, account_id)
+    WHERE account_id IS NOT NULL AND status NOT IN ('APPROVED', 'REJECTED');
 CREATE INDEX applications_client_created_idx ON applications (client_id, created_at, id);
 CREATE INDEX applications_created_idx ON applications (created_at, id);
 CREATE INDEX applications_customer_idx ON applications (customer_id);

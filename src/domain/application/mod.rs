@@ -2,6 +2,7 @@
 //! data (which actor may move an application from which status to which). What blocks
 //! submission is `requirements`; which documents are asked for is `documents`.
 
+pub mod change_requests;
 pub mod documents;
 pub mod requirements;
 

@@ -3,10 +3,12 @@
 //! loading in scope, who may act, and the guards that explain a refusal before the store
 //! enforces the same rules.
 
+mod approval;
 mod inputs;
 mod mutation;
 mod query;
 mod review;
+mod upload;
 
 pub use mutation::ApplicationMutation;
 pub use query::ApplicationQuery;

@@ -5,51 +5,38 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::Utc;
 
+use super::approval::{ApproveApplicationPayload, approve};
 use super::inputs::{
     DocumentVerdict, RequestedDocumentChangeInput, RequestedFieldChangeInput, SimulatedDecision,
 };
 use super::{
     ApplicationPayload, check_version, client_only, document_id, guard_move, load_application,
-    operator_only, person_id, write_error,
+    operator_only, person_id,
 };
-use crate::db::types::Timestamp;
+use crate::domain::application::change_requests::is_known_field;
 use crate::domain::application::documents::DocumentStatus;
-use crate::domain::application::requirements::is_known_field;
-use crate::domain::application::{ApplicationStatus, ChangeRequest, CustomerDraft, Mover};
+use crate::domain::application::requirements::document_slots;
+use crate::domain::application::{ApplicationStatus, ChangeRequest, Mover};
 use crate::domain::client::{Actor, Environment};
-use crate::domain::ids::CustomerKey;
-use crate::domain::status::CustomerStatus;
 use crate::domain::validation::Problems;
 use crate::graphql::RequestContext;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::request;
 use crate::graphql::types::application::Application;
 use crate::graphql::types::customer::Customer;
-use crate::store::accounts::Account;
-use crate::store::applications::{Change, ChangesRequested, Move, Onboarded};
-use crate::store::customer_individuals::{Individual, IndividualId};
-use crate::store::customers::{ChangeNote, Details};
+use crate::store::applications::{Change, ChangesRequested, Move};
 use crate::store::{self, StoreError};
-
-/// The result of approving an application.
-#[derive(SimpleObject)]
-pub struct ApproveApplicationPayload {
-    /// The application, APPROVED.
-    pub application: Application,
-    /// The customer it created (ACTIVE), with its default account.
-    pub customer: Customer,
-}
 
 /// The platform's review of applications.
 #[derive(Default)]
 pub struct ApplicationReviewMutation;
 
-fn actor_of(rc: &RequestContext) -> Actor {
+pub(super) fn actor_of(rc: &RequestContext) -> Actor {
     rc.principal.actor()
 }
 
 /// The guard of a reviewer's move, through PROCESSING first when `start_review`.
-fn guard_review(
+pub(super) fn guard_review(
     from: ApplicationStatus,
     to: ApplicationStatus,
     start_review: bool,
@@ -98,91 +85,6 @@ async fn review_move(
     })
 }
 
-/// Approves: the customer (ACTIVE), its people and its default account are created with
-/// the application's move to APPROVED, in one transaction.
-async fn approve(
-    rc: &RequestContext,
-    before: &store::applications::Application,
-    reason: &str,
-    start_review: bool,
-) -> ApiResult<ApproveApplicationPayload> {
-    guard_review(before.status, ApplicationStatus::Approved, start_review)?;
-    let today = Utc::now().date_naive();
-    let not_ready = |why: String| ApiError::Rule {
-        code: "APPLICATION_REQUIREMENTS_NOT_MET",
-        message: format!("the application cannot become a customer: {why}"),
-    };
-    let (details, errors) = match &before.draft.customer {
-        CustomerDraft::Individual(d) => (Details::Individual(d.clone()), d.check("", today)),
-        CustomerDraft::Corporation(d) => (Details::Corporation(d.clone()), d.check("", today)),
-    };
-    if let Some(first) = errors.first() {
-        return Err(not_ready(format!("{}: {}", first.field, first.message)));
-    }
-    let Some(account) = &before.draft.account_to_open else {
-        return Err(not_ready("accountToOpen is missing".into()));
-    };
-    let now = Timestamp::now();
-    let customer = store::customers::Customer {
-        id: CustomerKey::new(),
-        client_id: before.client_id,
-        external_id: before.customer_external_id.clone(),
-        status: CustomerStatus::Active,
-        details,
-        accredited_investor: false,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    let people: Vec<Individual> = before
-        .draft
-        .individuals
-        .iter()
-        .map(|p| Individual {
-            id: IndividualId::new(),
-            customer_id: customer.id,
-            client_id: customer.client_id,
-            details: p.details.clone(),
-            created_at: now,
-            updated_at: now,
-        })
-        .collect();
-    let default_account = Account::new_default(
-        &customer,
-        &account.account_id,
-        account.product_id,
-        &account.asset_type_id,
-    );
-    let history_reason = format!("onboarded through an approved application: {reason}");
-    let mut pooled = rc.db.conn().await?;
-    let approved = store::applications::approve(
-        &mut pooled.conn(),
-        &rc.principal.scope(),
-        before,
-        Onboarded {
-            customer: &customer,
-            people: &people,
-            account: &default_account,
-        },
-        Change {
-            actor: actor_of(rc),
-            reason,
-        },
-        &ChangeNote {
-            reason: &history_reason,
-            updated_by: "application review",
-            actor: actor_of(rc),
-        },
-        start_review,
-    )
-    .await
-    .map_err(|e| write_error(e, &before.customer_external_id))?;
-    Ok(ApproveApplicationPayload {
-        application: Application::new(approved, rc.principal),
-        customer: Customer(customer),
-    })
-}
-
 /// Checks the reviewer's change requests against the application.
 fn changes_requested(
     before: &store::applications::Application,
@@ -193,6 +95,10 @@ fn changes_requested(
     if fields.is_empty() && documents.is_empty() {
         problems.add("fields", "name at least one field or document to change");
     }
+    if fields.len() + documents.len() > 100 {
+        problems.add("fields", "name at most 100 fields and documents together");
+    }
+    let slots = document_slots(before.id, &before.draft);
     let mut out = ChangesRequested::default();
     for (i, f) in fields.into_iter().enumerate() {
         let at = format!("fields.{i}");
@@ -216,18 +122,28 @@ fn changes_requested(
     for (i, d) in documents.into_iter().enumerate() {
         let at = format!("documents.{i}");
         problems.required_text(&format!("{at}.description"), &d.description, 500);
-        out.documents.push((
-            document_id(&d.document_id, &format!("{at}.documentId"))?,
-            d.description,
-        ));
+        let id = document_id(&d.document_id, &format!("{at}.documentId"))?;
+        // Only what the application asks for can be asked again (a file outside its
+        // requirements could not be replaced).
+        if !slots.iter().any(|s| s.id == id) {
+            problems.add(
+                format!("{at}.documentId"),
+                "not a document this application asks for",
+            );
+        }
+        out.documents.push((id, d.description));
     }
     ApiError::check(problems.into_errors())?;
     Ok(out)
 }
 
+/// The longest reviewer's reason: the histories keep 500 characters, and the server prefixes
+/// some reasons (e.g. "sandbox simulation: ").
+const REASON_MAX: usize = 400;
+
 fn check_reason(reason: &str) -> ApiResult<()> {
     let mut problems = Problems::new();
-    problems.required_text("reason", reason, 500);
+    problems.required_text("reason", reason, REASON_MAX);
     ApiError::check(problems.into_errors())
 }
 

@@ -3,24 +3,22 @@
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 
+pub use super::application_document::ApplicationDocument;
 use super::customer::{CorporationDetails, Customer, CustomerIndividual, IndividualDetails};
 use crate::domain::account::ProductId;
-use crate::domain::application::documents::{DocumentStatus, DocumentType};
+use crate::domain::application::documents::DocumentStatus;
 use crate::domain::application::requirements::{
     self, ApplicationErrorCode, DocumentRequirement, DocumentState, FieldRequirement, FieldStatus,
     Requirements, document_slots,
 };
 use crate::domain::application::{ApplicationStatus, ApplicationType, CustomerDraft};
 use crate::domain::client::Actor;
-use crate::domain::ids::{ApplicationId, ApplicationIndividualId, DocumentId};
 use crate::domain::tenancy::Principal;
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::loaders::{AccountIdTaken, DocumentsOf};
+use crate::graphql::loaders::{AccountIdTaken, ApplicationHistory, CustomerByKey, DocumentsOf};
 use crate::graphql::node::{NodeKind, encode};
-use crate::graphql::request;
 use crate::store;
 use crate::store::applications::DocumentMeta;
 
@@ -239,14 +237,13 @@ impl Application {
 
     /// The application's status changes, oldest first.
     async fn status_history(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApplicationStatusChange>> {
-        let rc = request(ctx)?;
-        let mut pooled = rc.db.conn().await?;
-        let entries = store::applications::status_history(
-            &mut pooled.conn(),
-            &rc.principal.scope(),
-            self.application.id,
-        )
-        .await?;
+        let loader = ctx
+            .data::<DataLoader<ApplicationHistory>>()
+            .map_err(|e| ApiError::internal(&format!("history loader missing: {}", e.message)))?;
+        let entries = loader
+            .load_one(self.application.id)
+            .await?
+            .unwrap_or_default();
         Ok(entries
             .into_iter()
             .map(|e| ApplicationStatusChange {
@@ -264,13 +261,10 @@ impl Application {
         let Some(key) = self.application.customer_id else {
             return Ok(None);
         };
-        let rc = request(ctx)?;
-        let mut pooled = rc.db.conn().await?;
-        Ok(
-            store::customers::find(&mut pooled.conn(), &rc.principal.scope(), key)
-                .await?
-                .map(Customer),
-        )
+        let loader = ctx
+            .data::<DataLoader<CustomerByKey>>()
+            .map_err(|e| ApiError::internal(&format!("customers loader missing: {}", e.message)))?;
+        Ok(loader.load_one(key).await?.map(Customer))
     }
 
     /// Why the platform decided as it did (APPROVED or REJECTED).
@@ -385,118 +379,4 @@ pub struct ApplicationStatusChange {
     reason: String,
     /// When.
     created_at: DateTime<Utc>,
-}
-
-/// A document an application asks for or carries, and the file uploaded for it.
-pub struct ApplicationDocument {
-    id: DocumentId,
-    individual_id: Option<ApplicationIndividualId>,
-    document: DocumentType,
-    status: DocumentStatus,
-    description: Option<String>,
-    file: Option<DocumentMeta>,
-    principal: Principal,
-}
-
-impl ApplicationDocument {
-    /// An uploaded document, described by its stored row.
-    pub fn uploaded(file: DocumentMeta, principal: Principal) -> Self {
-        Self {
-            id: file.id,
-            individual_id: file.individual_id,
-            document: file.document_type,
-            status: file.status,
-            description: file.review_note.clone(),
-            file: Some(file),
-            principal,
-        }
-    }
-
-    pub fn application_id(&self) -> Option<ApplicationId> {
-        self.file.as_ref().map(|f| f.application_id)
-    }
-}
-
-/// A document an application asks for or carries: pass its `id` to
-/// `uploadApplicationDocument`. The file's bytes are for the platform's reviewers only.
-#[Object]
-impl ApplicationDocument {
-    /// The requirement's opaque global id (stable before and after uploads).
-    pub async fn id(&self) -> ID {
-        encode(NodeKind::ApplicationDocument, self.id.0)
-    }
-
-    /// The kind of document.
-    async fn document(&self) -> DocumentType {
-        self.document
-    }
-
-    /// Where it stands: MISSING until a file is uploaded, SUBMITTED after, then the
-    /// reviewer's verdict.
-    async fn status(&self) -> DocumentStatus {
-        self.status
-    }
-
-    /// The person the document is for; null for the application's own (the applicant of an
-    /// INDIVIDUAL application, or the corporation).
-    async fn individual_id(&self) -> Option<ID> {
-        self.individual_id
-            .map(|id| encode(NodeKind::ApplicationIndividual, id.0))
-    }
-
-    /// Why it is asked for, or the reviewer's note.
-    async fn description(&self) -> Option<&str> {
-        self.description.as_deref()
-    }
-
-    /// The uploaded file; null while MISSING.
-    async fn file(&self) -> Option<DocumentFile> {
-        self.file.as_ref().map(|f| DocumentFile {
-            file_name: f.file_name.clone(),
-            content_type: f.content_type.clone(),
-            size_bytes: f.size_bytes,
-            sha256: f.sha256.clone(),
-            uploaded_at: f.uploaded_at.0,
-            reviewed_at: f.reviewed_at.map(|t| t.0),
-        })
-    }
-
-    /// The file's bytes, base64-encoded: for the platform operator only (clients get
-    /// FORBIDDEN); null while MISSING.
-    async fn content_base64(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        if !self.principal.is_operator() {
-            return Err(ApiError::Forbidden(
-                "only the platform's reviewers may download documents".into(),
-            ));
-        }
-        if self.file.is_none() {
-            return Ok(None);
-        }
-        let rc = request(ctx)?;
-        let mut pooled = rc.db.conn().await?;
-        let bytes = store::applications::document_content(
-            &mut pooled.conn(),
-            &rc.principal.scope(),
-            self.id,
-        )
-        .await?;
-        Ok(bytes.map(|b| base64::engine::general_purpose::STANDARD.encode(b)))
-    }
-}
-
-/// An uploaded file, as checked and stored.
-#[derive(SimpleObject)]
-pub struct DocumentFile {
-    /// The name it was uploaded with.
-    file_name: String,
-    /// Its type, judged from its bytes: application/pdf, image/jpeg or image/png.
-    content_type: String,
-    /// Its size in bytes.
-    size_bytes: i64,
-    /// SHA-256 of its bytes, lower-case hex.
-    sha256: String,
-    /// When it was uploaded.
-    uploaded_at: DateTime<Utc>,
-    /// When the reviewer last gave a verdict on it.
-    reviewed_at: Option<DateTime<Utc>>,
 }

@@ -1,5 +1,6 @@
 //! GraphQL object types, one file per domain object; each wraps a store row.
 
 pub mod application;
+pub mod application_document;
 pub mod client;
 pub mod customer;

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 
 use super::{Application, Change, write_edit};
@@ -36,8 +37,8 @@ pub struct DocumentMeta {
     pub reviewed_at: Option<Timestamp>,
 }
 
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = application_documents, treat_none_as_null = true)]
+#[derive(Insertable)]
+#[diesel(table_name = application_documents)]
 struct DocumentRow<'a> {
     id: DocumentId,
     application_id: ApplicationId,
@@ -190,7 +191,18 @@ pub async fn upload(
                 .values(&row)
                 .on_conflict(application_documents::id)
                 .do_update()
-                .set(&row)
+                // From the inserted row, so the file is sent once.
+                .set((
+                    application_documents::status.eq(excluded(application_documents::status)),
+                    application_documents::review_note.eq(excluded(application_documents::review_note)),
+                    application_documents::file_name.eq(excluded(application_documents::file_name)),
+                    application_documents::content_type.eq(excluded(application_documents::content_type)),
+                    application_documents::size_bytes.eq(excluded(application_documents::size_bytes)),
+                    application_documents::sha256.eq(excluded(application_documents::sha256)),
+                    application_documents::content.eq(excluded(application_documents::content)),
+                    application_documents::uploaded_at.eq(excluded(application_documents::uploaded_at)),
+                    application_documents::reviewed_at.eq(excluded(application_documents::reviewed_at)),
+                ))
                 .execute(c)
                 .await?;
         });

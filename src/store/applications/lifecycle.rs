@@ -36,15 +36,15 @@ pub struct StatusChange {
     pub created_at: Timestamp,
 }
 
-/// The status history of an application, oldest first.
+/// The status histories of these applications, each oldest first.
 pub async fn status_history(
     conn: &mut Conn<'_>,
     scope: &Scope,
-    id: ApplicationId,
+    ids: &[ApplicationId],
 ) -> Result<Vec<StatusChange>, StoreError> {
     let rows = dispatch!(conn, c => {
         scoped!(application_status_history::table, application_status_history::client_id, scope)
-            .filter(application_status_history::application_id.eq(id))
+            .filter(application_status_history::application_id.eq_any(ids))
             .order((
                 application_status_history::created_at.asc(),
                 application_status_history::id.asc(),

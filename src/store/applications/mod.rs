@@ -24,6 +24,7 @@ use crate::db::schema::{
 };
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
+use crate::domain::application::change_requests;
 use crate::domain::application::requirements::{self, Requirements};
 use crate::domain::application::{ApplicationStatus, ApplicationType, Draft, settle};
 use crate::domain::client::Actor;
@@ -31,6 +32,10 @@ use crate::domain::ids::{
     ApplicationId, ApplicationIndividualId, ClientId, CustomerKey, StatusHistoryId,
 };
 use crate::domain::tenancy::Scope;
+
+/// The most people one application may hold (officers, owners…): far above what real
+/// corporations need, low enough to keep every edit's requirements cheap.
+pub const MAX_INDIVIDUALS: usize = 50;
 
 /// An application as the rest of the code sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -308,11 +313,17 @@ async fn write_edit(
     if !before.status.editable() {
         return Err(not_editable(before.status));
     }
+    if draft.individuals.len() > MAX_INDIVIDUALS {
+        return Err(StoreError::NotAllowed {
+            code: "TOO_MANY_INDIVIDUALS",
+            message: format!("an application holds at most {MAX_INDIVIDUALS} people"),
+        });
+    }
     if customer_external_id != before.customer_external_id {
         super::clients::lock_customer_ids(tx, before.client_id).await?;
         ensure_customer_id_free(tx, before.client_id, customer_external_id).await?;
     }
-    requirements::clear_answered(&before.draft, &mut draft);
+    change_requests::clear_answered(&before.draft, &mut draft);
     let removed: Vec<ApplicationIndividualId> = before
         .draft
         .individuals

@@ -3,6 +3,7 @@
 
 mod access;
 mod lifecycle;
+mod limits;
 
 use serde_json::{Value, json};
 

@@ -2,6 +2,7 @@ use chrono::{NaiveDate, Utc};
 
 use super::*;
 use crate::domain::account::ProductId;
+use crate::domain::application::change_requests::{clear_answered, is_known_field};
 use crate::domain::application::{AccountToOpen, ApplicationPerson, ApplicationType};
 use crate::domain::customer::{
     Address, CorporationDetails, IndividualDetails, IndividualType, Sensitive,
