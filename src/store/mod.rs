@@ -93,6 +93,10 @@ impl From<DieselError> for StoreError {
                         .unwrap_or_else(|| info.message().to_owned()),
                 )
             }
+            // PostgreSQL gave up on one of two conflicting transactions: retryable.
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::Conflict
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }

@@ -60,6 +60,8 @@ impl Application {
             .collect();
         let app = &self.application;
         let account_id_taken = match &app.draft.account_to_open {
+            // Once approved, the account is the application's own.
+            Some(_) if app.customer_id.is_some() => false,
             Some(account) => {
                 let loader = ctx.data::<DataLoader<AccountIdTaken>>().map_err(|e| {
                     ApiError::internal(&format!("accounts loader missing: {}", e.message))

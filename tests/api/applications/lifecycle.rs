@@ -111,6 +111,8 @@ both_backends! {
         assert_eq!(approved["application"]["status"], "APPROVED");
         assert_eq!(approved["application"]["decisionReason"], "KYC passed");
         assert_eq!(approved["customer"]["status"], "ACTIVE");
+        // The account it opened is its own, not a clash.
+        assert_eq!(approved["application"]["requirements"]["met"], true, "{body}");
         assert_eq!(approved["application"]["customer"]["customerId"], "kyc-1");
         assert_eq!(
             history(&approved["application"]),
