@@ -14,6 +14,15 @@ use crate::store::applications::{Application, DocumentMeta, StatusChange};
 use crate::store::customer_individuals::Individual;
 use crate::store::customers::Customer;
 
+/// Groups rows by the key each belongs to, keeping their order.
+fn grouped<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
+    let mut groups: HashMap<K, Vec<V>> = HashMap::new();
+    for row in rows {
+        groups.entry(key(&row)).or_default().push(row);
+    }
+    groups
+}
+
 /// The people of corporate customers, by customer.
 pub struct IndividualsOf {
     db: Database,
@@ -32,14 +41,7 @@ impl Loader<CustomerKey> for IndividualsOf {
         let people =
             store::customer_individuals::list_for_customers(&mut pooled.conn(), &self.scope, keys)
                 .await?;
-        let mut by_customer: HashMap<CustomerKey, Vec<Individual>> = HashMap::new();
-        for person in people {
-            by_customer
-                .entry(person.customer_id)
-                .or_default()
-                .push(person);
-        }
-        Ok(by_customer)
+        Ok(grouped(people, |p| p.customer_id))
     }
 }
 
@@ -60,14 +62,7 @@ impl Loader<ApplicationId> for DocumentsOf {
         let mut pooled = self.db.conn().await?;
         let documents =
             store::applications::documents_of(&mut pooled.conn(), &self.scope, keys).await?;
-        let mut by_application: HashMap<ApplicationId, Vec<DocumentMeta>> = HashMap::new();
-        for document in documents {
-            by_application
-                .entry(document.application_id)
-                .or_default()
-                .push(document);
-        }
-        Ok(by_application)
+        Ok(grouped(documents, |d| d.application_id))
     }
 }
 
@@ -135,14 +130,7 @@ impl Loader<ApplicationId> for ApplicationHistory {
         let mut pooled = self.db.conn().await?;
         let entries =
             store::applications::status_history(&mut pooled.conn(), &self.scope, keys).await?;
-        let mut by_application: HashMap<ApplicationId, Vec<StatusChange>> = HashMap::new();
-        for entry in entries {
-            by_application
-                .entry(entry.application_id)
-                .or_default()
-                .push(entry);
-        }
-        Ok(by_application)
+        Ok(grouped(entries, |e| e.application_id))
     }
 }
 

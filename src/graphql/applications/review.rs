@@ -147,6 +147,18 @@ fn check_reason(reason: &str) -> ApiResult<()> {
     ApiError::check(problems.into_errors())
 }
 
+/// The operator loads the application it names, at the expected version.
+async fn for_review(
+    rc: &RequestContext,
+    id: &ID,
+    expected_version: Option<i64>,
+) -> ApiResult<store::applications::Application> {
+    operator_only(&rc.principal)?;
+    let before = load_application(rc, id).await?;
+    check_version(&before, expected_version)?;
+    Ok(before)
+}
+
 /// The platform's review of applications.
 #[Object]
 impl ApplicationReviewMutation {
@@ -159,9 +171,7 @@ impl ApplicationReviewMutation {
         expected_version: Option<i64>,
     ) -> ApiResult<ApplicationPayload> {
         let rc = request(ctx)?;
-        operator_only(&rc.principal)?;
-        let before = load_application(rc, &id).await?;
-        check_version(&before, expected_version)?;
+        let before = for_review(rc, &id, expected_version).await?;
         let moved = review_move(
             rc,
             &before,
@@ -187,10 +197,8 @@ impl ApplicationReviewMutation {
         expected_version: Option<i64>,
     ) -> ApiResult<ApproveApplicationPayload> {
         let rc = request(ctx)?;
-        operator_only(&rc.principal)?;
         check_reason(&reason)?;
-        let before = load_application(rc, &id).await?;
-        check_version(&before, expected_version)?;
+        let before = for_review(rc, &id, expected_version).await?;
         approve(rc, &before, &reason, false).await
     }
 
@@ -204,10 +212,8 @@ impl ApplicationReviewMutation {
         expected_version: Option<i64>,
     ) -> ApiResult<ApplicationPayload> {
         let rc = request(ctx)?;
-        operator_only(&rc.principal)?;
         check_reason(&reason)?;
-        let before = load_application(rc, &id).await?;
-        check_version(&before, expected_version)?;
+        let before = for_review(rc, &id, expected_version).await?;
         let moved = review_move(
             rc,
             &before,
@@ -238,10 +244,8 @@ impl ApplicationReviewMutation {
         expected_version: Option<i64>,
     ) -> ApiResult<ApplicationPayload> {
         let rc = request(ctx)?;
-        operator_only(&rc.principal)?;
         check_reason(&reason)?;
-        let before = load_application(rc, &id).await?;
-        check_version(&before, expected_version)?;
+        let before = for_review(rc, &id, expected_version).await?;
         guard_move(
             before.status,
             ApplicationStatus::ChangesRequested,
