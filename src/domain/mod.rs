@@ -6,6 +6,7 @@ pub mod application;
 pub mod client;
 pub mod customer;
 pub mod ids;
+pub mod money;
 pub mod status;
 pub mod tenancy;
 pub mod validation;
@@ -38,5 +39,11 @@ mod tests {
         graphql_names_match(account::ProductId::ALL, |v| v.as_str());
         graphql_names_match(application::ApplicationStatus::ALL, |v| v.as_str());
         graphql_names_match(application::ApplicationType::ALL, |v| v.as_str());
+        graphql_names_match(application::documents::DocumentType::ALL, |v| v.as_str());
+        graphql_names_match(application::documents::DocumentStatus::ALL, |v| v.as_str());
+        graphql_names_match(application::requirements::FieldStatus::ALL, |v| v.as_str());
+        graphql_names_match(application::requirements::ApplicationErrorCode::ALL, |v| {
+            v.as_str()
+        });
     }
 }

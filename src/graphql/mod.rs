@@ -10,6 +10,7 @@ pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod query;
+pub mod scalars;
 pub mod types;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
