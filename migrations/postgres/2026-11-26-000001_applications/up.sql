@@ -1,6 +1,13 @@
 -- Applications (KYC/KYB onboarding): the draft customer, its people, the account to open,
 -- the operator's change requests, the lifecycle history and the uploaded documents.
--- The foundation's placeholder `applications` table had no API and so holds no rows.
+-- The foundation's placeholder `applications` table had no API and so holds no rows; the
+-- guard makes sure (a row would fail its CHECK and stop the migration) before it is replaced.
+
+CREATE TEMPORARY TABLE applications_empty_guard (
+    rows_found bigint NOT NULL CHECK (rows_found = 0)
+);
+INSERT INTO applications_empty_guard SELECT count(*) FROM applications;
+DROP TABLE applications_empty_guard;
 
 DROP TABLE applications;
 

@@ -1,7 +1,14 @@
 -- SQLite twin of the PostgreSQL migration, written by migrations/sqlite_twin.py.
 -- Applications (KYC/KYB onboarding): the draft customer, its people, the account to open,
 -- the operator's change requests, the lifecycle history and the uploaded documents.
--- The foundation's placeholder `applications` table had no API and so holds no rows.
+-- The foundation's placeholder `applications` table had no API and so holds no rows; the
+-- guard makes sure (a row would fail its CHECK and stop the migration) before it is replaced.
+
+CREATE TEMPORARY TABLE applications_empty_guard (
+    rows_found integer NOT NULL CHECK (rows_found = 0)
+) STRICT;
+INSERT INTO applications_empty_guard SELECT count(*) FROM applications;
+DROP TABLE applications_empty_guard;
 
 DROP TABLE applications;
 

@@ -79,6 +79,12 @@ pub struct Requirements {
 }
 
 impl Requirements {
+    /// Whether every document the application needs is there and not refused (what
+    /// approval checks again, after the reviewer's verdicts).
+    pub fn documents_met(&self) -> bool {
+        self.documents.is_empty() && self.individuals.iter().all(|p| p.documents.is_empty())
+    }
+
     /// Whether nothing blocks submission.
     pub fn met(&self) -> bool {
         self.field_errors.is_empty()
@@ -104,12 +110,17 @@ pub struct DocumentSlot {
     pub individual_id: Option<ApplicationIndividualId>,
     pub document: DocumentType,
     pub alternatives: &'static [&'static [DocumentType]],
+    /// False for a supporting document the client may add (and the reviewer may then ask to
+    /// replace) but need not.
+    pub required: bool,
 }
 
 impl DocumentSlot {
     /// What the slot asks for, in words.
     pub fn description(&self) -> String {
-        if self.alternatives.len() > 1 {
+        if !self.required {
+            "optional supporting document".to_owned()
+        } else if self.alternatives.len() > 1 {
             describe_alternatives(self.alternatives)
         } else {
             "is required".to_owned()
@@ -117,7 +128,27 @@ impl DocumentSlot {
     }
 }
 
-const INCORPORATION: &[&[DocumentType]] = &[&[DocumentType::IncorporationDocuments]];
+use DocumentType::*;
+
+const INCORPORATION: &[&[DocumentType]] = &[&[IncorporationDocuments]];
+/// Supporting documents an individual may add (proof of address, of income, of authority).
+const INDIVIDUAL_SUPPORTING: &[&[DocumentType]] = &[&[
+    UtilityBill,
+    LeaseAgreement,
+    SocialSecurityCard,
+    FinancialStatement,
+    PowerOfAttorney,
+]];
+/// Supporting documents a corporation may add.
+const CORPORATION_SUPPORTING: &[&[DocumentType]] = &[&[
+    AnnualReport,
+    FinancialStatement,
+    PartnershipAgreement,
+    LlcAgreement,
+    PowerOfAttorney,
+    UtilityBill,
+    LeaseAgreement,
+]];
 
 /// Whether a person must prove their identity: officers and beneficial owners.
 fn needs_identity(person: &PersonDetails) -> bool {
@@ -128,26 +159,33 @@ fn needs_identity(person: &PersonDetails) -> bool {
 }
 
 /// Every document the application asks for now (an individual's identity; a corporation's
-/// incorporation documents and the identity of each officer and owner).
+/// incorporation documents and the identity of each officer and owner), then the supporting
+/// documents it accepts.
 pub fn document_slots(application: ApplicationId, draft: &Draft) -> Vec<DocumentSlot> {
-    let mut groups: Vec<(
+    type Group = (
         Option<ApplicationIndividualId>,
         &'static [&'static [DocumentType]],
-    )> = Vec::new();
+        bool,
+    );
+    let mut groups: Vec<Group> = Vec::new();
     match &draft.customer {
-        CustomerDraft::Individual(_) => groups.push((None, IDENTITY_ALTERNATIVES)),
+        CustomerDraft::Individual(_) => {
+            groups.push((None, IDENTITY_ALTERNATIVES, true));
+            groups.push((None, INDIVIDUAL_SUPPORTING, false));
+        }
         CustomerDraft::Corporation(_) => {
-            groups.push((None, INCORPORATION));
+            groups.push((None, INCORPORATION, true));
             for person in &draft.individuals {
                 if needs_identity(&person.details) {
-                    groups.push((Some(person.id), IDENTITY_ALTERNATIVES));
+                    groups.push((Some(person.id), IDENTITY_ALTERNATIVES, true));
                 }
             }
+            groups.push((None, CORPORATION_SUPPORTING, false));
         }
     }
     groups
         .into_iter()
-        .flat_map(|(individual_id, alternatives)| {
+        .flat_map(|(individual_id, alternatives, required)| {
             alternatives
                 .iter()
                 .flat_map(|set| set.iter())
@@ -156,6 +194,7 @@ pub fn document_slots(application: ApplicationId, draft: &Draft) -> Vec<Document
                     individual_id,
                     document,
                     alternatives,
+                    required,
                 })
         })
         .collect()
@@ -393,8 +432,8 @@ fn blocking_documents(
                 .alternatives
                 .iter()
                 .any(|set| set.iter().all(|&d| provided(slot.individual_id, d)));
-            let blocks =
-                status == DocumentStatus::ChangesRequested || (!group_met && !status.provided());
+            let blocks = status == DocumentStatus::ChangesRequested
+                || (slot.required && !group_met && !status.provided());
             blocks.then(|| DocumentRequirement {
                 id: slot.id,
                 individual_id: slot.individual_id,

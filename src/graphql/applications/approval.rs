@@ -105,6 +105,7 @@ pub(super) async fn approve(
             actor: actor_of(rc),
         },
         start_review,
+        today,
     )
     .await
     .map_err(|e| write_error(e, &before.customer_external_id))?;

@@ -152,6 +152,16 @@ pub(super) fn document_id(id: &ID, field: &str) -> ApiResult<DocumentId> {
 /// Maps a store refusal of an application write to the input it concerns.
 pub(super) fn write_error(error: StoreError, customer_id: &str) -> ApiError {
     match error {
+        StoreError::AlreadyExists(constraint)
+            if constraint.contains("applications") && constraint.contains("account") =>
+        {
+            ApiError::AlreadyExists {
+                message: "another open application of this client will open an account with \
+                          this accountId"
+                    .into(),
+                field: Some("accountToOpen.accountId".into()),
+            }
+        }
         StoreError::AlreadyExists(constraint) if constraint.contains("account") => {
             ApiError::AlreadyExists {
                 message: "the accountToOpen's accountId is already an account of this client"

@@ -30,8 +30,8 @@ use crate::graphql::customers::check_external_id;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::request;
 use crate::graphql::types::application::Application;
-use crate::store;
 use crate::store::applications::{Change, Move};
+use crate::store::{self, StoreError};
 
 /// The client's application changes.
 #[derive(Default)]
@@ -422,7 +422,7 @@ impl ApplicationMutation {
         check_version(&before, expected_version)?;
         guard_move(before.status, ApplicationStatus::Submitted, Mover::Client)?;
         let mut pooled = rc.db.conn().await?;
-        let moved = store::applications::transition(
+        let submitted = store::applications::transition(
             &mut pooled.conn(),
             &rc.principal.scope(),
             &before,
@@ -438,7 +438,32 @@ impl ApplicationMutation {
             },
             Utc::now().date_naive(),
         )
-        .await?;
+        .await;
+        let moved = match submitted {
+            Ok(moved) => moved,
+            Err(StoreError::NotAllowed { code, message }) => {
+                // The application is no longer ready (e.g. its accountId was taken since):
+                // settle its status to what the requirements say, then refuse.
+                let settled = store::applications::save(
+                    &mut pooled.conn(),
+                    &rc.principal.scope(),
+                    &before,
+                    &before.customer_external_id,
+                    before.draft.clone(),
+                    Change {
+                        actor: Actor::Client,
+                        reason: "submitApplication",
+                    },
+                    Utc::now().date_naive(),
+                )
+                .await;
+                if let Err(error) = settled {
+                    tracing::warn!(?error, "a refused submission could not settle the status");
+                }
+                return Err(ApiError::Rule { code, message });
+            }
+            Err(other) => return Err(other.into()),
+        };
         Ok(ApplicationPayload {
             application: Application::new(moved, rc.principal),
         })

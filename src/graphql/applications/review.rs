@@ -85,8 +85,10 @@ async fn review_move(
     })
 }
 
-/// Checks the reviewer's change requests against the application.
-fn changes_requested(
+/// Checks the reviewer's change requests against the application and its uploaded files;
+/// every problem is reported at once.
+async fn changes_requested(
+    rc: &RequestContext,
     before: &store::applications::Application,
     fields: Vec<RequestedFieldChangeInput>,
     documents: Vec<RequestedDocumentChangeInput>,
@@ -98,14 +100,27 @@ fn changes_requested(
     if fields.len() + documents.len() > 100 {
         problems.add("fields", "name at most 100 fields and documents together");
     }
-    let slots = document_slots(before.id, &before.draft);
+    let uploaded = {
+        let mut pooled = rc.db.conn().await?;
+        store::applications::documents_of(&mut pooled.conn(), &rc.principal.scope(), &[before.id])
+            .await?
+    };
     let mut out = ChangesRequested::default();
     for (i, f) in fields.into_iter().enumerate() {
         let at = format!("fields.{i}");
         problems.required_text(&format!("{at}.description"), &f.description, 500);
         let who = match &f.individual_id {
-            Some(id) => Some(person_id(before, id, &format!("{at}.individualId"))?),
             None => None,
+            Some(id) => match person_id(before, id, &format!("{at}.individualId")) {
+                Ok(person) => Some(person),
+                Err(_) => {
+                    problems.add(
+                        format!("{at}.individualId"),
+                        "not a person of this application",
+                    );
+                    continue;
+                }
+            },
         };
         if !is_known_field(&before.draft, who, &f.field_name) {
             problems.add(
@@ -119,16 +134,28 @@ fn changes_requested(
             description: f.description,
         });
     }
+    let slots = document_slots(before.id, &before.draft);
     for (i, d) in documents.into_iter().enumerate() {
         let at = format!("documents.{i}");
         problems.required_text(&format!("{at}.description"), &d.description, 500);
-        let id = document_id(&d.document_id, &format!("{at}.documentId"))?;
-        // Only what the application asks for can be asked again (a file outside its
-        // requirements could not be replaced).
+        let Ok(id) = document_id(&d.document_id, &format!("{at}.documentId")) else {
+            problems.add(
+                format!("{at}.documentId"),
+                "not a document id of an application",
+            );
+            continue;
+        };
+        // Only an uploaded file the application asks for can be asked again (a file outside
+        // its requirements could not be replaced; a missing one is asked for already).
         if !slots.iter().any(|s| s.id == id) {
             problems.add(
                 format!("{at}.documentId"),
                 "not a document this application asks for",
+            );
+        } else if !uploaded.iter().any(|u| u.id == id) {
+            problems.add(
+                format!("{at}.documentId"),
+                "no file is uploaded for this document yet",
             );
         }
         out.documents.push((id, d.description));
@@ -251,7 +278,7 @@ impl ApplicationReviewMutation {
             ApplicationStatus::ChangesRequested,
             Mover::Reviewer,
         )?;
-        let changes = changes_requested(&before, fields, documents)?;
+        let changes = changes_requested(rc, &before, fields, documents).await?;
         let moved = review_move(
             rc,
             &before,
@@ -275,6 +302,8 @@ impl ApplicationReviewMutation {
         #[graphql(desc = "The document's id (`Application.documents`).")] document_id: ID,
         #[graphql(desc = "The verdict.")] verdict: DocumentVerdict,
         #[graphql(desc = "A note for the client (required unless APPROVED).")] note: Option<String>,
+        #[graphql(desc = "Refuse (CONFLICT) unless the application is at this version.")]
+        expected_version: Option<i64>,
     ) -> ApiResult<ApplicationPayload> {
         let rc = request(ctx)?;
         operator_only(&rc.principal)?;
@@ -287,7 +316,7 @@ impl ApplicationReviewMutation {
         }
         ApiError::check(problems.into_errors())?;
         let key = super::document_id(&document_id, "documentId")?;
-        let before = load_application(rc, &application_id).await?;
+        let before = for_review(rc, &application_id, expected_version).await?;
         let status = match verdict {
             DocumentVerdict::Approved => DocumentStatus::Approved,
             DocumentVerdict::Rejected => DocumentStatus::Rejected,
@@ -315,6 +344,7 @@ impl ApplicationReviewMutation {
     /// SANDBOX only: decides the caller's own SUBMITTED or PROCESSING application as the
     /// platform would (there is no reviewer behind a sandbox). A PRODUCTION client gets
     /// FORBIDDEN. The moves are recorded like real ones, with the client as actor.
+    #[expect(clippy::too_many_arguments, reason = "one GraphQL argument each")]
     async fn simulate_application_decision(
         &self,
         ctx: &Context<'_>,
@@ -326,6 +356,8 @@ impl ApplicationReviewMutation {
         >,
         #[graphql(desc = "With REQUEST_CHANGES: uploaded documents to replace.", default)]
         documents: Vec<RequestedDocumentChangeInput>,
+        #[graphql(desc = "Refuse (CONFLICT) unless the application is at this version.")]
+        expected_version: Option<i64>,
     ) -> ApiResult<SimulateApplicationDecisionPayload> {
         let rc = request(ctx)?;
         let client_id = client_only(&rc.principal).map_err(|_| {
@@ -346,6 +378,7 @@ impl ApplicationReviewMutation {
         }
         check_reason(&reason)?;
         let current = load_application(rc, &id).await?;
+        check_version(&current, expected_version)?;
         // A SUBMITTED application goes through PROCESSING in the same transaction as the
         // decision, so a refused decision leaves it as it was.
         let start_review = current.status == ApplicationStatus::Submitted;
@@ -362,7 +395,7 @@ impl ApplicationReviewMutation {
                 guard_review(current.status, decision.status(), start_review)?;
                 let changes = match decision {
                     SimulatedDecision::RequestChanges => {
-                        Some(changes_requested(&current, fields, documents)?)
+                        Some(changes_requested(rc, &current, fields, documents).await?)
                     }
                     _ => None,
                 };

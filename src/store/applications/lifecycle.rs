@@ -244,7 +244,13 @@ pub struct Onboarded<'a> {
 /// Approves the application read at `before`: it becomes APPROVED and its customer (ACTIVE),
 /// the customer's people and default account are created, with both histories, in one
 /// transaction (with the review's start first when `start_review`, see [`Move`]). Of two
-/// concurrent approvals one wins; the other gets `Conflict`.
+/// concurrent approvals one wins; the other gets `Conflict`. Approval needs every document
+/// the application asks for (a refused or to-be-changed one blocks it); the documents still
+/// awaiting a verdict are approved with it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the approval, its author and what it creates"
+)]
 pub async fn approve(
     conn: &mut Conn<'_>,
     scope: &Scope,
@@ -253,6 +259,7 @@ pub async fn approve(
     change: Change<'_>,
     note: &ChangeNote<'_>,
     start_review: bool,
+    today: NaiveDate,
 ) -> Result<Application, StoreError> {
     ensure_in_scope(scope, before.client_id)?;
     let to = ApplicationStatus::Approved;
@@ -280,6 +287,28 @@ pub async fn approve(
     };
     write_tx!(conn, tx => {
         compare_and_set(tx, before, &claimed).await?;
+        if !requirements_of(tx, before, &before.draft, today).await?.documents_met() {
+            return Err(StoreError::NotAllowed {
+                code: "APPLICATION_REQUIREMENTS_NOT_MET",
+                message: "a document the application needs is missing, rejected or to be \
+                          changed; see requirements.documents"
+                    .into(),
+            });
+        }
+        let app = before.id;
+        dispatch!(tx, c => {
+            diesel::update(
+                application_documents::table
+                    .filter(application_documents::application_id.eq(app))
+                    .filter(application_documents::status.eq(DocumentStatus::Submitted)),
+            )
+            .set((
+                application_documents::status.eq(DocumentStatus::Approved),
+                application_documents::reviewed_at.eq(now),
+            ))
+            .execute(c)
+            .await?
+        });
         if start_review {
             record_review_start(tx, before, change).await?;
         }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::harness::{TestApp, both_backends, error_codes};
 
-fn field_names(application: &Value) -> Vec<String> {
+pub(super) fn field_names(application: &Value) -> Vec<String> {
     application["requirements"]["fieldErrors"]
         .as_array()
         .expect("fieldErrors")
@@ -31,7 +31,7 @@ fn history(application: &Value) -> Vec<(String, String)> {
 }
 
 /// Takes an application from creation to SUBMITTED as the sandbox client.
-async fn submitted(app: &TestApp, customer_id: &str, account_id: &str) -> Value {
+pub(super) async fn submitted(app: &TestApp, customer_id: &str, account_id: &str) -> Value {
     let created = create(app, app.key(), individual_input(customer_id, account_id)).await;
     let ready = upload_passport(app, app.key(), &created).await;
     assert_eq!(ready["status"], "READY_FOR_SUBMISSION", "{ready}");
@@ -69,8 +69,13 @@ both_backends! {
              "nationality", "dateOfBirth", "accountToOpen", "termsAndConditionsAccepted"]
         );
         assert_eq!(created["requirements"]["documents"].as_array().unwrap().len(), 5);
-        assert!(created["documents"].as_array().unwrap().iter().all(|d| d["status"] == "MISSING"
-            && d["description"].as_str().unwrap().starts_with("one of: PASSPORT")), "{created}");
+        let documents = created["documents"].as_array().unwrap();
+        assert!(documents.iter().all(|d| d["status"] == "MISSING"), "{created}");
+        let (identity, supporting): (Vec<&Value>, Vec<&Value>) = documents.iter()
+            .partition(|d| d["description"].as_str().unwrap().starts_with("one of: PASSPORT"));
+        assert_eq!(identity.len(), 5, "{created}");
+        assert!(supporting.iter().all(|d| d["description"] == "optional supporting document"));
+        assert!(supporting.iter().any(|d| d["document"] == "UTILITY_BILL"));
         let id = created["id"].as_str().unwrap().to_owned();
 
         // The rest of the fields: still INCOMPLETE, only the identity document is missing.

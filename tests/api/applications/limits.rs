@@ -128,6 +128,7 @@ both_backends! {
             counts.push(count.expect("the pool settles"));
         }
         eprintln!("statements for a page of 4 and of 12 applications: {counts:?}");
+        assert!(counts[0] > 0, "the counter counts: {counts:?}");
         assert_eq!(counts[0], counts[1], "{counts:?}");
     }
 }

@@ -4,6 +4,7 @@
 mod access;
 mod lifecycle;
 mod limits;
+mod review;
 
 use serde_json::{Value, json};
 

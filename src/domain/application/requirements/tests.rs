@@ -329,3 +329,49 @@ fn known_fields_are_the_api_names() {
         "firstName"
     ));
 }
+
+#[test]
+fn supporting_documents_are_optional_until_the_reviewer_asks_to_replace_one() {
+    let app = ApplicationId::new();
+    let draft = complete_individual();
+    let slots = document_slots(app, &draft);
+    let bill = slots
+        .iter()
+        .find(|s| s.document == DocumentType::UtilityBill)
+        .expect("a utility bill may be added");
+    assert!(!bill.required);
+    let passport = submitted(requirement_id(app, None, DocumentType::Passport));
+    assert!(requirements(&draft, &cx(app, std::slice::from_ref(&passport))).met());
+    let rejected_bill = DocumentState {
+        status: DocumentStatus::Rejected,
+        ..submitted(bill.id)
+    };
+    assert!(requirements(&draft, &cx(app, &[passport.clone(), rejected_bill])).met());
+    let bill_to_replace = DocumentState {
+        status: DocumentStatus::ChangesRequested,
+        review_note: Some("older than three months".into()),
+        ..submitted(bill.id)
+    };
+    let r = requirements(&draft, &cx(app, &[passport, bill_to_replace]));
+    assert_eq!(r.documents.len(), 1);
+    assert_eq!(r.documents[0].description, "older than three months");
+}
+
+#[test]
+fn every_document_type_has_a_place_in_some_application() {
+    let app = ApplicationId::new();
+    let corporate = corporation(
+        CorporateEntityType::Llc,
+        vec![person(&[IndividualType::Officer], None)],
+    );
+    let mut seen: Vec<DocumentType> = document_slots(app, &complete_individual())
+        .into_iter()
+        .chain(document_slots(app, &corporate))
+        .map(|s| s.document)
+        .collect();
+    seen.sort();
+    seen.dedup();
+    let mut all = DocumentType::ALL.to_vec();
+    all.sort();
+    assert_eq!(seen, all);
+}
