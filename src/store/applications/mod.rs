@@ -25,6 +25,7 @@ use crate::db::schema::{
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::application::change_requests;
+use crate::domain::application::documents::DocumentStatus;
 use crate::domain::application::requirements::{self, Requirements};
 use crate::domain::application::{ApplicationStatus, ApplicationType, Draft, settle};
 use crate::domain::client::Actor;
@@ -342,6 +343,42 @@ async fn write_edit(
             )
             .execute(c)
             .await?
+        });
+    }
+    // A verdict was given on the person as they were: when their details change, their
+    // approved documents await the reviewer again.
+    let applicant_changed = draft.customer != before.draft.customer;
+    let people_changed: Vec<ApplicationIndividualId> = draft
+        .individuals
+        .iter()
+        .filter(|p| {
+            before
+                .draft
+                .person(p.id)
+                .is_some_and(|old| old.details != p.details)
+        })
+        .map(|p| p.id)
+        .collect();
+    if applicant_changed || !people_changed.is_empty() {
+        let app = before.id;
+        dispatch!(tx, c => {
+            let approved = application_documents::table
+                .filter(application_documents::application_id.eq(app))
+                .filter(application_documents::status.eq(DocumentStatus::Approved));
+            let owners = application_documents::individual_id.eq_any(&people_changed);
+            let query = if applicant_changed {
+                diesel::update(approved.filter(application_documents::individual_id.is_null().or(owners)))
+                    .into_boxed()
+            } else {
+                diesel::update(approved.filter(owners)).into_boxed()
+            };
+            query
+                .set((
+                    application_documents::status.eq(DocumentStatus::Submitted),
+                    application_documents::reviewed_at.eq(None::<Timestamp>),
+                ))
+                .execute(c)
+                .await?
         });
     }
     let met = requirements_of(tx, before, &draft, today).await?.met();

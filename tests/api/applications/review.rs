@@ -65,6 +65,28 @@ both_backends! {
         assert_eq!(status_of(&body["data"]["approveApplication"]["application"], "PASSPORT"), "APPROVED");
     }
 
+    async fn changed_details_send_approved_documents_back_for_review(app) {
+        let key = app.key().to_owned();
+        let operator = app.operator_key().await;
+        let application = in_review(&app, operator.expose(), "again-1").await;
+        let id = application["id"].as_str().unwrap().to_owned();
+        let passport = document_id(&application, "PASSPORT", None);
+        let (_, body) = app.gql_as(operator.expose(), VERDICT,
+            json!({ "app": id, "doc": passport, "verdict": "APPROVED" })).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let request = "mutation($id: ID!) { requestApplicationChanges(id: $id, reason: \"name\",
+            fields: [{ fieldName: \"lastName\", description: \"as in the passport\" }]) { application { status } } }";
+        let (_, body) = app.gql_as(operator.expose(), request, json!({ "id": id })).await;
+        assert!(body["errors"].is_null(), "{body}");
+        let body = app.gql(&read_query(), json!({ "id": id })).await;
+        assert_eq!(status_of(&body["data"]["application"], "PASSPORT"), "APPROVED", "no edit yet");
+
+        let edited = ok_application(&app, &key, &update_mutation(), json!({ "id": id, "input": {
+            "customerDetails": { "individual": { "lastName": "Hartley-Shaw" } } } }), "updateApplication").await;
+        assert_eq!(edited["status"], "READY_FOR_SUBMISSION", "{edited}");
+        assert_eq!(status_of(&edited, "PASSPORT"), "SUBMITTED", "the passport awaits the reviewer again");
+    }
+
     async fn documents_are_reviewed_only_during_processing(app) {
         let operator = app.operator_key().await;
         let application = submitted(&app, "verdict-2", "verdict-2-acc").await;
