@@ -76,6 +76,8 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         workers: args.workers,
         body_limit: args.body_limit as usize,
         max_document_bytes: args.max_document_bytes as usize,
+        transfer_validity: Duration::from_secs(args.transfer_validity_secs),
+        expiry_sweep_interval: Duration::from_millis(args.expiry_sweep_ms),
         limits: Limits {
             max_depth: args.max_depth as usize,
             max_complexity: args.max_complexity as usize,

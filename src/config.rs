@@ -219,6 +219,16 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1024..=268_435_456))]
     pub max_document_bytes: u64,
 
+    /// How long a transfer stays REQUESTED (its hold in place) before it expires, in seconds.
+    #[arg(long, env = "LAYER2_TRANSFER_VALIDITY_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub transfer_validity_secs: u64,
+
+    /// How often the background sweeper expires overdue transfers, in milliseconds.
+    #[arg(long, env = "LAYER2_EXPIRY_SWEEP_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub expiry_sweep_ms: u64,
+
     /// Deepest selection set a query may nest (GraphiQL's introspection needs about 15).
     #[arg(long, env = "LAYER2_MAX_DEPTH", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(15..=64))]

@@ -203,6 +203,9 @@ pub struct Database {
     /// Statements started on the main pool's connections (for statement-count tests and
     /// diagnostics; one relaxed atomic add per statement).
     statements: Arc<AtomicU64>,
+    /// The supported asset types and their decimal places: data that only a migration
+    /// changes, read once at start.
+    assets: Arc<Vec<(String, u32)>>,
 }
 
 /// Counts the statements a connection starts.
@@ -245,11 +248,50 @@ impl Database {
     pub async fn open(settings: &DbSettings) -> Result<Self, OpenError> {
         migrate(settings).await?;
         let statements = Arc::new(AtomicU64::new(0));
-        Ok(Self {
+        let mut database = Self {
             main: Pools::build(settings, settings.pool_size, statements.clone())?,
             health: Pools::build(settings, 1, Arc::new(AtomicU64::new(0)))?,
             statements,
-        })
+            assets: Arc::default(),
+        };
+        let assets = database
+            .load_asset_types()
+            .await
+            .map_err(|e| OpenError::Connect(format!("cannot read the asset types: {e}")))?;
+        database.assets = Arc::new(assets);
+        Ok(database)
+    }
+
+    async fn load_asset_types(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        use diesel::QueryDsl;
+        use schema::asset_types;
+        let mut pooled = self.conn().await?;
+        let rows: Vec<(String, i32)> = dispatch!(&mut pooled.conn(), c => {
+            diesel_async::RunQueryDsl::load(
+                asset_types::table
+                    .order(asset_types::id)
+                    .select((asset_types::id, asset_types::decimals)),
+                c,
+            )
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, decimals)| (id, u32::try_from(decimals).unwrap_or(0)))
+            .collect())
+    }
+
+    /// The supported asset types and their decimal places, by id.
+    pub fn asset_types(&self) -> &[(String, u32)] {
+        &self.assets
+    }
+
+    /// The decimal places of a supported asset type; `None` when it is not supported.
+    pub fn asset_decimals(&self, asset_type_id: &str) -> Option<u32> {
+        self.assets
+            .iter()
+            .find(|(id, _)| id == asset_type_id)
+            .map(|(_, decimals)| *decimals)
     }
 
     pub fn backend(&self) -> Backend {

@@ -228,6 +228,7 @@ diesel::table! {
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
         closed_at -> Nullable<PortableTimestamp>,
+        frozen_from -> Nullable<Text>,
     }
 }
 
@@ -250,6 +251,134 @@ diesel::table! {
         country_code -> Text,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    account_status_history (id) {
+        id -> PortableUuid,
+        account_id -> PortableUuid,
+        client_id -> PortableUuid,
+        from_status -> Text,
+        to_status -> Text,
+        reason -> Text,
+        updated_by -> Text,
+        actor -> Text,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    payment_addresses (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        account_id -> PortableUuid,
+        payor_id -> PortableUuid,
+        wallet_address -> Text,
+        asset_type_id -> Text,
+        payment_reference -> Text,
+        expected_amount -> Nullable<BigInt>,
+        lease_enforced -> Bool,
+        lease_end_date -> Nullable<PortableTimestamp>,
+        lease_transaction_limit -> Nullable<BigInt>,
+        lease_value_limit -> Nullable<BigInt>,
+        transactions_received -> BigInt,
+        value_received -> BigInt,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    account_payors (account_id, payor_id) {
+        account_id -> PortableUuid,
+        payor_id -> PortableUuid,
+        client_id -> PortableUuid,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    transfers (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        source_account_id -> PortableUuid,
+        destination_account_id -> PortableUuid,
+        asset_type_id -> Text,
+        amount -> BigInt,
+        description -> Nullable<Text>,
+        status -> Text,
+        valid_until -> PortableTimestamp,
+        rejection_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    account_transactions (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        account_id -> PortableUuid,
+        transaction_type -> Text,
+        category_type -> Text,
+        status -> Text,
+        value -> BigInt,
+        description -> Nullable<Text>,
+        payor_id -> Nullable<PortableUuid>,
+        payment_reference -> Nullable<Text>,
+        address_id -> Nullable<PortableUuid>,
+        transfer_id -> Nullable<PortableUuid>,
+        transaction_date -> PortableTimestamp,
+        posted_at -> Nullable<PortableTimestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    ledger_entries (id) {
+        id -> PortableUuid,
+        posting_id -> PortableUuid,
+        client_id -> PortableUuid,
+        transaction_id -> PortableUuid,
+        account_id -> Nullable<PortableUuid>,
+        asset_type_id -> Text,
+        bucket -> Text,
+        amount -> BigInt,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    idempotency_keys (client_id, idempotency_key) {
+        client_id -> PortableUuid,
+        idempotency_key -> Text,
+        operation -> Text,
+        request_hash -> Text,
+        result_id -> PortableUuid,
+        created_at -> PortableTimestamp,
     }
 }
 
@@ -264,6 +393,13 @@ diesel::joinable!(application_documents -> applications (application_id));
 diesel::joinable!(accounts -> customers (customer_id));
 diesel::joinable!(accounts -> asset_types (asset_type_id));
 diesel::joinable!(payors -> customers (customer_id));
+diesel::joinable!(account_status_history -> accounts (account_id));
+diesel::joinable!(payment_addresses -> accounts (account_id));
+diesel::joinable!(payment_addresses -> payors (payor_id));
+diesel::joinable!(account_payors -> accounts (account_id));
+diesel::joinable!(account_payors -> payors (payor_id));
+diesel::joinable!(account_transactions -> accounts (account_id));
+diesel::joinable!(ledger_entries -> account_transactions (transaction_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
@@ -278,4 +414,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     application_documents,
     accounts,
     payors,
+    account_status_history,
+    payment_addresses,
+    account_payors,
+    transfers,
+    account_transactions,
+    ledger_entries,
+    idempotency_keys,
 );

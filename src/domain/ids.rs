@@ -40,3 +40,27 @@ uuid_id!(
     /// `domain::application::documents::requirement_id`), so it exists before any upload.
     DocumentId
 );
+uuid_id!(
+    /// An entry in an account's status history.
+    AccountHistoryId
+);
+uuid_id!(
+    /// A payment address (an address lease) of an account.
+    PaymentAddressId
+);
+uuid_id!(
+    /// A transaction on an account's statement.
+    TransactionId
+);
+uuid_id!(
+    /// A ledger entry.
+    LedgerEntryId
+);
+uuid_id!(
+    /// The entries of one movement in the ledger, which sum to zero.
+    PostingId
+);
+uuid_id!(
+    /// A transfer between two accounts of a client.
+    TransferId
+);

@@ -6,9 +6,13 @@ pub mod application;
 pub mod client;
 pub mod customer;
 pub mod ids;
+pub mod ledger;
 pub mod money;
+pub mod payment_address;
+pub mod payor;
 pub mod status;
 pub mod tenancy;
+pub mod transfer;
 pub mod validation;
 
 #[cfg(test)]
@@ -37,6 +41,10 @@ mod tests {
         graphql_names_match(client::Environment::ALL, |v| v.as_str());
         graphql_names_match(client::Actor::ALL, |v| v.as_str());
         graphql_names_match(account::ProductId::ALL, |v| v.as_str());
+        graphql_names_match(ledger::TransactionStatus::ALL, |v| v.as_str());
+        graphql_names_match(ledger::TransactionType::ALL, |v| v.as_str());
+        graphql_names_match(ledger::CategoryType::ALL, |v| v.as_str());
+        graphql_names_match(transfer::TransferStatus::ALL, |v| v.as_str());
         graphql_names_match(application::ApplicationStatus::ALL, |v| v.as_str());
         graphql_names_match(application::ApplicationType::ALL, |v| v.as_str());
         graphql_names_match(application::documents::DocumentType::ALL, |v| v.as_str());

@@ -214,6 +214,54 @@ pub fn check_update(status: CustomerStatus, role: Role) -> Result<(), String> {
     Err(format!("customer cannot be updated: {why}"))
 }
 
+/// Every status in which money may move (the table's transact column, `_L2F` forms included):
+/// what the store's conditional updates compare against.
+pub fn transacting_statuses() -> Vec<CustomerStatus> {
+    CustomerStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.can_transact())
+        .collect()
+}
+
+/// Which party's status stops money moving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CannotTransact {
+    Customer(CustomerStatus),
+    Account(CustomerStatus),
+}
+
+impl CannotTransact {
+    /// The stable reason code (`extensions.reason`).
+    pub fn reason_code(self) -> &'static str {
+        match self {
+            Self::Customer(_) => "CUSTOMER_STATUS",
+            Self::Account(_) => "ACCOUNT_STATUS",
+        }
+    }
+}
+
+impl std::fmt::Display for CannotTransact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Customer(status) => write!(f, "the customer is {status}, which cannot transact"),
+            Self::Account(status) => write!(f, "the account is {status}, which cannot transact"),
+        }
+    }
+}
+
+/// The transact rule for one side of a movement: its customer's and its account's status
+/// must both allow money to move.
+pub fn check_transact(customer: CustomerStatus, account: CustomerStatus) -> Result<(), CannotTransact> {
+    if !customer.can_transact() {
+        return Err(CannotTransact::Customer(customer));
+    }
+    if !account.can_transact() {
+        return Err(CannotTransact::Account(account));
+    }
+    Ok(())
+}
+
 /// A plain-language reason why `role` cannot update or change a customer in `status`, or
 /// `None` when it can.
 pub fn blocked_reason(status: CustomerStatus, role: Role) -> Option<String> {

@@ -36,6 +36,12 @@ pub enum ApiError {
     },
     /// A business rule refuses the request; `code` names the rule.
     Rule { code: &'static str, message: String },
+    /// The transact rule (or a payment address's lease) stops money moving:
+    /// `CUSTOMER_CANNOT_TRANSACT`, with `extensions.reason` saying which party or term.
+    CannotTransact {
+        reason: &'static str,
+        message: String,
+    },
     /// The database is out of reach or too busy; retrying later may succeed.
     Unavailable,
     /// A failure of ours; `id` is in the logs beside the details.
@@ -53,6 +59,7 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::InvalidStatusTransition { .. } => "INVALID_STATUS_TRANSITION",
             Self::Rule { code, .. } => code,
+            Self::CannotTransact { .. } => "CUSTOMER_CANNOT_TRANSACT",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal { .. } => "INTERNAL",
         }
@@ -77,7 +84,8 @@ impl ApiError {
             },
             Self::AlreadyExists { message, .. }
             | Self::InvalidStatusTransition { message, .. }
-            | Self::Rule { message, .. } => message.clone(),
+            | Self::Rule { message, .. }
+            | Self::CannotTransact { message, .. } => message.clone(),
             Self::Unavailable => "the service is temporarily unavailable; retry shortly".into(),
             Self::Internal { id } => format!("internal error (reference {id})"),
         }
@@ -148,6 +156,7 @@ impl From<ApiError> for async_graphql::Error {
                     ext.set("allowedNextStatuses", allowed);
                 }
                 ApiError::Internal { id } => ext.set("errorId", id.to_string()),
+                ApiError::CannotTransact { reason, .. } => ext.set("reason", *reason),
                 _ => {}
             }
         })
@@ -162,6 +171,9 @@ impl From<StoreError> for ApiError {
                 "the object was changed by someone else first; read it again and retry".into(),
             ),
             StoreError::NotAllowed { code, message } => Self::Rule { code, message },
+            StoreError::CannotTransact { reason, message } => {
+                Self::CannotTransact { reason, message }
+            }
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 Self::Unavailable
@@ -226,6 +238,12 @@ mod tests {
             }),
             "SOME_RULE"
         );
+        let cannot = ApiError::CannotTransact {
+            reason: "ACCOUNT_STATUS",
+            message: "x".into(),
+        };
+        assert_eq!(code_of(cannot.clone()), "CUSTOMER_CANNOT_TRANSACT");
+        assert_eq!(extension(cannot, "reason"), Some("ACCOUNT_STATUS".into()));
         assert_eq!(code_of(ApiError::Unavailable), "UNAVAILABLE");
         assert_eq!(
             code_of(ApiError::Internal {

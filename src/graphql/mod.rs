@@ -7,6 +7,7 @@ pub mod customers;
 pub mod error;
 mod error_codes;
 pub mod loaders;
+pub mod money;
 pub mod node;
 pub mod pagination;
 pub mod query;
@@ -25,6 +26,9 @@ pub struct Query(
     query::NodeQuery,
     customers::CustomerQuery,
     applications::ApplicationQuery,
+    money::AccountQuery,
+    money::PayorQuery,
+    money::TransferQuery,
 );
 
 /// Every change the API offers.
@@ -33,6 +37,10 @@ pub struct Mutation(
     customers::CustomerMutation,
     applications::ApplicationMutation,
     applications::ApplicationReviewMutation,
+    money::AccountMutation,
+    money::PayorMutation,
+    money::PaymentMutation,
+    money::TransferMutation,
 );
 
 /// The schema type served on /graphql.
@@ -62,6 +70,8 @@ pub struct RequestContext {
     pub db: Database,
     /// The largest document an upload may carry, in bytes.
     pub max_document_bytes: usize,
+    /// How long a new transfer stays REQUESTED.
+    pub transfer_validity: std::time::Duration,
     /// Set once a document's bytes were read: one download per request keeps a request's
     /// memory bounded.
     pub content_downloaded: std::sync::Arc<std::sync::atomic::AtomicBool>,

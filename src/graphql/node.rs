@@ -8,7 +8,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::error::ApiError;
 use super::types::application::{Application, ApplicationDocument};
 use super::types::client::Client;
+use super::types::account::Account;
 use super::types::customer::{Customer, CustomerIndividual};
+use super::types::money::{PaymentAddress, Transaction, Transfer};
+use super::types::payor::Payor;
 
 /// The kinds of object reachable through `node(id)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,16 +22,26 @@ pub enum NodeKind {
     Application,
     ApplicationIndividual,
     ApplicationDocument,
+    Account,
+    Payor,
+    PaymentAddress,
+    Transaction,
+    Transfer,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 6] = [
+    const ALL: [NodeKind; 11] = [
         NodeKind::Client,
         NodeKind::Customer,
         NodeKind::CustomerIndividual,
         NodeKind::Application,
         NodeKind::ApplicationIndividual,
         NodeKind::ApplicationDocument,
+        NodeKind::Account,
+        NodeKind::Payor,
+        NodeKind::PaymentAddress,
+        NodeKind::Transaction,
+        NodeKind::Transfer,
     ];
 
     fn tag(self) -> &'static str {
@@ -39,6 +52,11 @@ impl NodeKind {
             Self::Application => "Application",
             Self::ApplicationIndividual => "ApplicationIndividual",
             Self::ApplicationDocument => "ApplicationDocument",
+            Self::Account => "Account",
+            Self::Payor => "Payor",
+            Self::PaymentAddress => "PaymentAddress",
+            Self::Transaction => "Transaction",
+            Self::Transfer => "Transfer",
         }
     }
 }
@@ -88,6 +106,11 @@ pub enum Node {
     CustomerIndividual(CustomerIndividual),
     Application(Application),
     ApplicationDocument(ApplicationDocument),
+    Account(Account),
+    Payor(Payor),
+    PaymentAddress(PaymentAddress),
+    Transaction(Transaction),
+    Transfer(Transfer),
 }
 
 #[cfg(test)]

@@ -122,6 +122,68 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// One item of a page and its cursor.
+#[derive(SimpleObject)]
+#[graphql(
+    concrete(name = "AccountEdge", params(crate::graphql::types::account::Account)),
+    concrete(name = "PayorEdge", params(crate::graphql::types::payor::Payor)),
+    concrete(name = "TransactionEdge", params(crate::graphql::types::money::Transaction))
+)]
+pub struct Edge<T: async_graphql::OutputType> {
+    /// Where this item sits, for `after`/`before`.
+    pub cursor: String,
+    /// The item.
+    pub node: T,
+}
+
+/// A page of a list (Relay cursor connection), keyset-paged.
+#[derive(SimpleObject)]
+#[graphql(
+    concrete(name = "AccountConnection", params(crate::graphql::types::account::Account)),
+    concrete(name = "PayorConnection", params(crate::graphql::types::payor::Payor)),
+    concrete(name = "TransactionConnection", params(crate::graphql::types::money::Transaction))
+)]
+pub struct Connection<T>
+where
+    T: async_graphql::OutputType + Clone,
+    Edge<T>: async_graphql::OutputType,
+{
+    /// The items with their cursors.
+    pub edges: Vec<Edge<T>>,
+    /// The items alone.
+    pub nodes: Vec<T>,
+    /// Where this page sits in the list.
+    pub page_info: PageInfo,
+}
+
+impl<T> Connection<T>
+where
+    T: async_graphql::OutputType + Clone,
+    Edge<T>: async_graphql::OutputType,
+{
+    /// A page from a fetch of up to `size + 1` rows in reading order.
+    pub fn of<R>(
+        request: &PageRequest,
+        rows: Vec<R>,
+        cursor_of: impl Fn(&R) -> String,
+        item: impl Fn(R) -> T,
+    ) -> Self {
+        let (items, page_info) = page_of(request, rows, cursor_of);
+        let edges: Vec<Edge<T>> = items
+            .into_iter()
+            .map(|(cursor, row)| Edge {
+                cursor,
+                node: item(row),
+            })
+            .collect();
+        Self {
+            nodes: edges.iter().map(|e| e.node.clone()).collect(),
+            edges,
+            page_info,
+        }
+    }
+}
+
 /// Turns a fetch of `size + 1` rows (in reading order) into the page and its `PageInfo`.
 pub fn page_of<T>(
     request: &PageRequest,

@@ -7,9 +7,13 @@ use super::node::{self, Node, NodeKind};
 use super::request;
 use super::types::application::{Application, ApplicationDocument};
 use super::types::client::Client;
+use super::types::account::Account;
 use super::types::customer::{Customer, CustomerIndividual};
+use super::types::money::{PaymentAddress, Transaction, Transfer};
+use super::types::payor::Payor;
 use crate::domain::ids::{
-    ApplicationId, ApplicationIndividualId, ClientId, CustomerKey, DocumentId,
+    AccountKey, ApplicationId, ApplicationIndividualId, ClientId, CustomerKey, DocumentId,
+    PaymentAddressId, PayorKey, TransactionId, TransferId,
 };
 use crate::store;
 use crate::store::customer_individuals::IndividualId;
@@ -89,6 +93,47 @@ impl NodeQuery {
                     .map(|d| {
                         Node::ApplicationDocument(ApplicationDocument::uploaded(d, rc.principal))
                     })
+            }
+            NodeKind::Account => {
+                match store::accounts::find_many(conn, &scope, &[AccountKey(key)]).await?.pop() {
+                    Some(row) => Some(Node::Account(Account::new(row, &rc.db)?)),
+                    None => None,
+                }
+            }
+            NodeKind::Payor => store::payors::find_many(conn, &scope, &[PayorKey(key)])
+                .await?
+                .pop()
+                .map(|p| Node::Payor(Payor(p))),
+            NodeKind::PaymentAddress => {
+                match store::payment_addresses::find_many(conn, &scope, &[PaymentAddressId(key)])
+                    .await?
+                    .pop()
+                {
+                    Some(row) => Some(Node::PaymentAddress(PaymentAddress::new(row, &rc.db)?)),
+                    None => None,
+                }
+            }
+            NodeKind::Transaction => {
+                match store::ledger::find_many(conn, &scope, &[TransactionId(key)]).await?.pop() {
+                    Some(row) => {
+                        let account = store::accounts::find_many(conn, &scope, &[row.account_id])
+                            .await?
+                            .pop()
+                            .ok_or_else(|| ApiError::internal(&"a transaction's account is missing"))?;
+                        let account = Account::new(account, &rc.db)?;
+                        Some(Node::Transaction(Transaction::new(row, account.decimals)))
+                    }
+                    None => None,
+                }
+            }
+            NodeKind::Transfer => {
+                match store::transfers::find_many_current(conn, &scope, &[TransferId(key)])
+                    .await?
+                    .pop()
+                {
+                    Some(row) => Some(Node::Transfer(Transfer::new(row, &rc.db)?)),
+                    None => None,
+                }
             }
         })
     }

@@ -329,6 +329,7 @@ async fn execute(
             principal,
             db: state.db.clone(),
             max_document_bytes: state.max_document_bytes,
+            transfer_validity: state.transfer_validity,
             content_downloaded: Default::default(),
         },
     );

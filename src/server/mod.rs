@@ -27,6 +27,10 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Largest document a multipart upload may carry, in bytes.
     pub max_document_bytes: usize,
+    /// How long a transfer stays REQUESTED before it expires.
+    pub transfer_validity: Duration,
+    /// How often the background sweeper expires overdue transfers.
+    pub expiry_sweep_interval: Duration,
     pub limits: Limits,
     pub shutdown_grace: Duration,
     pub shutdown_timeout: Duration,
@@ -40,6 +44,8 @@ impl ServerSettings {
             workers: 2,
             body_limit: 1_048_576,
             max_document_bytes: 10 * 1024 * 1024,
+            transfer_validity: Duration::from_secs(300),
+            expiry_sweep_interval: Duration::from_secs(5),
             limits: Limits::default(),
             shutdown_grace: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(5),
@@ -53,6 +59,7 @@ pub struct AppState {
     pub db: Database,
     pub body_limit: usize,
     pub max_document_bytes: usize,
+    pub transfer_validity: Duration,
     draining: Arc<AtomicBool>,
 }
 
@@ -70,6 +77,7 @@ pub struct RunningServer {
     draining: Arc<AtomicBool>,
     grace: Duration,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    sweeper: tokio::task::JoinHandle<()>,
     db: Database,
 }
 
@@ -84,6 +92,7 @@ impl RunningServer {
         );
         tokio::time::sleep(self.grace).await;
         self.handle.stop(true).await;
+        self.sweeper.abort();
         let result = self
             .task
             .await
@@ -109,6 +118,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         db: db.clone(),
         body_limit: settings.body_limit,
         max_document_bytes: settings.max_document_bytes,
+        transfer_validity: settings.transfer_validity,
         draining: draining.clone(),
     });
     let mut server = HttpServer::new(move || {
@@ -139,14 +149,41 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
+    let sweeper = tokio::spawn(sweep_expired_transfers(
+        db.clone(),
+        settings.expiry_sweep_interval,
+    ));
     Ok(RunningServer {
         addr,
         handle,
         draining,
         grace: settings.shutdown_grace,
         task,
+        sweeper,
         db,
     })
+}
+
+/// Expires overdue transfers (releasing their holds) every `interval`, for as long as the
+/// server runs. Each expiry is a compare-and-set, so requests that expire the same transfer
+/// on access, or several servers sweeping one database, never release a hold twice.
+async fn sweep_expired_transfers(db: Database, interval: Duration) {
+    const BATCH: i64 = 500;
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let swept = async {
+            let mut pooled = db.conn().await?;
+            crate::store::transfers::expire_due(&mut pooled.conn(), BATCH).await
+        }
+        .await;
+        match swept {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "expired overdue transfers"),
+            Err(error) => tracing::warn!(?error, "transfer expiry sweep failed"),
+        }
+    }
 }
 
 async fn method_not_allowed() -> actix_web::HttpResponse {

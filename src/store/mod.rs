@@ -7,6 +7,13 @@ pub mod applications;
 pub mod clients;
 pub mod customer_individuals;
 pub mod customers;
+pub mod deposits;
+pub mod idempotency;
+pub mod ledger;
+pub mod payment_addresses;
+pub mod payors;
+pub mod transfers;
+pub mod windowed;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
@@ -59,6 +66,13 @@ pub enum StoreError {
     /// The domain rules refuse the write (checked here as well as in the API's guards).
     #[error("not allowed")]
     NotAllowed { code: &'static str, message: String },
+    /// The transact rule (or a payment address's lease) stops money moving; `reason` says
+    /// which (`CUSTOMER_STATUS`, `ACCOUNT_STATUS`, `LEASE_…`).
+    #[error("cannot transact")]
+    CannotTransact {
+        reason: &'static str,
+        message: String,
+    },
 }
 
 impl std::fmt::Debug for StoreError {
@@ -70,6 +84,9 @@ impl std::fmt::Debug for StoreError {
             Self::Unavailable(why) => write!(f, "Unavailable({why})"),
             Self::Corrupt(why) => write!(f, "Corrupt({why})"),
             Self::NotAllowed { code, message } => write!(f, "NotAllowed({code}: {message})"),
+            Self::CannotTransact { reason, message } => {
+                write!(f, "CannotTransact({reason}: {message})")
+            }
             Self::Database(DieselError::DatabaseError(kind, info)) => write!(
                 f,
                 "Database({kind:?}: {}; table {:?}; constraint {:?})",

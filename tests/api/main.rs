@@ -14,6 +14,7 @@ mod customers;
 mod graphiql;
 mod health;
 mod migrations;
+mod money;
 mod node;
 mod schema;
 mod startup;

@@ -41,14 +41,14 @@ pub(crate) fn check_external_id(p: &mut Problems, field: &str, value: &str) {
 }
 
 /// `reason` and `updatedBy`, which every change carries.
-pub(super) fn check_note(p: &mut Problems, reason: &str, updated_by: &str) {
+pub(crate) fn check_note(p: &mut Problems, reason: &str, updated_by: &str) {
     p.required_text("reason", reason, 500);
     p.required_text("updatedBy", updated_by, 200);
 }
 
 /// The client whose customers a request names: the caller's own, or for the operator the
 /// `clientId` it must pass. `None` when a client names another client (it sees nothing).
-pub(super) fn target_client(
+pub(crate) fn target_client(
     principal: &Principal,
     client_id: Option<&ID>,
 ) -> ApiResult<Option<ClientId>> {
@@ -71,7 +71,7 @@ pub(super) fn not_found(customer_id: &str) -> ApiError {
 }
 
 /// Loads the customer a request names, or `NOT_FOUND` (also for another client's).
-pub(super) async fn load_customer(
+pub(crate) async fn load_customer(
     rc: &RequestContext,
     customer_id: &str,
     client_id: Option<&ID>,
@@ -95,7 +95,7 @@ pub(super) async fn load_customer(
 
 /// The guard of every change to a customer's details: the status must allow updates by
 /// this caller.
-pub(super) fn guard_update(customer: &store::customers::Customer, role: Role) -> ApiResult<()> {
+pub(crate) fn guard_update(customer: &store::customers::Customer, role: Role) -> ApiResult<()> {
     check_update(customer.status, role).map_err(|message| ApiError::Rule {
         code: "CUSTOMER_CANNOT_BE_UPDATED",
         message,
@@ -117,19 +117,31 @@ pub(super) fn transition_error(
     role: Role,
     error: TransitionError,
 ) -> ApiError {
+    status_transition_error("customer", from, to, role, error)
+}
+
+/// The refusal of a move along the status table shared by customers and accounts, for a
+/// `noun` ("customer" or "account").
+pub(crate) fn status_transition_error(
+    noun: &str,
+    from: CustomerStatus,
+    to: CustomerStatus,
+    role: Role,
+    error: TransitionError,
+) -> ApiError {
     let allowed = match &error {
         TransitionError::Unchanged => from.allowed_next(role),
         TransitionError::NotAllowed { allowed } => allowed.clone(),
     };
     let message = match error {
-        TransitionError::Unchanged => format!("the customer is already {from}"),
+        TransitionError::Unchanged => format!("the {noun} is already {from}"),
         TransitionError::NotAllowed { .. } => {
             let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
             let why = blocked_reason(from, role)
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default();
             format!(
-                "a customer cannot move from {from} to {to}{why}; allowed: [{}]",
+                "a {noun} cannot move from {from} to {to}{why}; allowed: [{}]",
                 names.join(", ")
             )
         }

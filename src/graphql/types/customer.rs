@@ -15,7 +15,12 @@ use crate::domain::tenancy::Principal;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::loaders::IndividualsOf;
 use crate::graphql::node::{NodeKind, encode};
-use crate::graphql::pagination::{PageInfo, PageRequest, encode_cursor, page_of};
+use crate::db::types::Timestamp;
+use crate::domain::ids::{AccountKey, PayorKey};
+use crate::graphql::loaders::{self, AccountsOf, AccountsPage, PayorsOf, PayorsPage};
+use crate::graphql::pagination::{Connection, PageInfo, PageRequest, encode_cursor, page_of};
+use crate::graphql::types::account::Account;
+use crate::graphql::types::payor::Payor;
 use crate::graphql::request;
 use crate::store;
 use crate::store::customers::Details;
@@ -122,6 +127,68 @@ impl Customer {
             .load_one(self.0.id)
             .await?
             .map(|a| super::application::Application::new(a, principal)))
+    }
+
+    /// The customer's accounts, oldest (the default account) first, one keyset page at a
+    /// time; only those in `status` when given.
+    async fn accounts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only accounts in this status.")] status: Option<CustomerStatus>,
+        #[graphql(desc = "How many to return (1 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return those after this cursor.")] after: Option<String>,
+    ) -> ApiResult<Connection<Account>> {
+        let rc = request(ctx)?;
+        let request = PageRequest::new(first, after, None, None)?;
+        let after = request
+            .decode_cursor::<(DateTime<Utc>, uuid::Uuid)>()?
+            .map(|(at, id)| (Timestamp(at), AccountKey(id)));
+        let page = AccountsPage {
+            status,
+            after,
+            limit: request.size + 1,
+        };
+        let rows = loaders::get::<AccountsOf>(ctx)?
+            .load_one((self.0.id, page))
+            .await?
+            .unwrap_or_default();
+        let accounts = rows
+            .into_iter()
+            .map(|row| Account::new(row, &rc.db))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(Connection::of(
+            &request,
+            accounts,
+            |a| encode_cursor(&(a.row.created_at.0, a.row.id.0)),
+            |a| a,
+        ))
+    }
+
+    /// The customer's payors, oldest first, one keyset page at a time.
+    async fn payors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return (1 to 100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Return those after this cursor.")] after: Option<String>,
+    ) -> ApiResult<Connection<Payor>> {
+        let request = PageRequest::new(first, after, None, None)?;
+        let after = request
+            .decode_cursor::<(DateTime<Utc>, uuid::Uuid)>()?
+            .map(|(at, id)| (Timestamp(at), PayorKey(id)));
+        let page = PayorsPage {
+            after,
+            limit: request.size + 1,
+        };
+        let rows = loaders::get::<PayorsOf>(ctx)?
+            .load_one((self.0.id, page))
+            .await?
+            .unwrap_or_default();
+        Ok(Connection::of(
+            &request,
+            rows,
+            |p| encode_cursor(&(p.created_at.0, p.id.0)),
+            Payor,
+        ))
     }
 
     /// What the calling principal may do with this customer now.

@@ -27,7 +27,8 @@ impl From<StoreError> for StatusChangeError {
     }
 }
 
-/// Moves a customer from `from` to `to` and appends the history entry, in one transaction.
+/// Moves a customer from `from` to `to` and appends the history entry, in one transaction,
+/// with the cascade onto its accounts (see `accounts::cascade_customer_status`).
 /// The rule is checked here as well as in the API's guard, and the write is a
 /// compare-and-set on the current status (and on `expected_version` when given), so two
 /// concurrent changes cannot both win and no path around the guard can break the table.
@@ -88,6 +89,9 @@ pub async fn change_status(
         dispatch!(tx, c => {
             diesel::insert_into(customer_status_history::table).values(&entry).execute(c).await?;
         });
+        // Freezing, unfreezing and closing reach the accounts in this same transaction.
+        crate::store::accounts::cascade_customer_status(tx, key, client_id, from, to, note)
+            .await?;
         Ok(row)
     });
     match written {

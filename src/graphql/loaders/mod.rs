@@ -1,7 +1,15 @@
 //! DataLoaders, built per request (never shared: a loader caches, and its scope is the
 //! caller's). Each batch takes one connection and one query with `IN (…)`.
 
+mod money;
+
 use std::collections::HashMap;
+
+pub use money::{
+    AccountByKey, AccountHistoryOf, AccountsOf, AccountsPage, AddressByKey, AddressesOf,
+    PayorByKey, PayorsOf, PayorsOfAccount, PayorsPage, TransactionsOf, TransactionsPage,
+    TransferByKey,
+};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 
@@ -200,4 +208,26 @@ pub fn attach(
             },
             tokio::spawn,
         ))
+        .data(loader(AccountsOf { db: db.clone(), scope }))
+        .data(loader(PayorsOf { db: db.clone(), scope }))
+        .data(loader(TransactionsOf { db: db.clone(), scope }))
+        .data(loader(AccountByKey { db: db.clone(), scope }))
+        .data(loader(PayorByKey { db: db.clone(), scope }))
+        .data(loader(PayorsOfAccount { db: db.clone(), scope }))
+        .data(loader(AddressesOf { db: db.clone(), scope }))
+        .data(loader(AccountHistoryOf { db: db.clone(), scope }))
+        .data(loader(AddressByKey { db: db.clone(), scope }))
+        .data(loader(TransferByKey { db: db.clone(), scope }))
+}
+
+fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
+    DataLoader::new(inner, tokio::spawn)
+}
+
+/// The request's loader of type `T` (attached by [`attach`] to every request).
+pub fn get<'a, T: Send + Sync + 'static>(
+    ctx: &'a async_graphql::Context<'_>,
+) -> Result<&'a DataLoader<T>, ApiError> {
+    ctx.data::<DataLoader<T>>()
+        .map_err(|e| ApiError::internal(&format!("loader missing: {}", e.message)))
 }

@@ -1,0 +1,15 @@
+DROP TABLE idempotency_keys;
+DROP TRIGGER ledger_entries_append_only ON ledger_entries;
+DROP FUNCTION ledger_entries_are_immutable();
+DROP TABLE ledger_entries;
+DROP TABLE account_transactions;
+DROP TABLE transfers;
+DROP TABLE account_payors;
+DROP TABLE payment_addresses;
+DROP TABLE account_status_history;
+DROP INDEX payors_customer_idx;
+DROP INDEX payors_id_client_idx;
+ALTER TABLE payors DROP COLUMN version;
+DROP INDEX accounts_client_idx;
+DROP INDEX accounts_id_client_idx;
+ALTER TABLE accounts DROP COLUMN frozen_from;

@@ -1,0 +1,313 @@
+//! Accounts: opening, reading, and per-customer pages. Every read and write is limited to
+//! the caller's scope; balances are integer minor units and move only through `ledger`.
+
+mod status;
+
+pub use status::{
+    AccountChangeError, AccountStatusChange, cascade_customer_status, change_status,
+    status_history,
+};
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::windowed::{Bind, Condition, TopPerParent};
+use super::{StoreError, ensure_in_scope, scoped};
+use crate::db::schema::{accounts, customers};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch, write_tx};
+use crate::domain::account::ProductId;
+use crate::domain::ids::{AccountKey, ClientId, CustomerKey};
+use crate::domain::status::{AccountStatus, Role, check_transact, check_update};
+use crate::domain::tenancy::Scope;
+
+/// An account row.
+#[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    pub id: AccountKey,
+    pub client_id: ClientId,
+    pub customer_id: CustomerKey,
+    /// The client's own reference for this account (`accountId` on the API).
+    pub external_id: String,
+    pub product_id: ProductId,
+    pub asset_type_id: String,
+    pub status: AccountStatus,
+    pub current_balance: i64,
+    pub available_balance: i64,
+    pub is_default: bool,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    /// The status before the customer's freeze froze it; `None` unless frozen by the cascade.
+    pub frozen_from: Option<AccountStatus>,
+}
+
+/// The columns of [`Account`], for hand-written statements.
+const ACCOUNT_COLUMNS: &str = "id, client_id, customer_id, external_id, product_id, \
+    asset_type_id, status, current_balance, available_balance, is_default, version, \
+    created_at, updated_at, closed_at, frozen_from";
+
+impl Account {
+    /// A new, empty, ACTIVE default account of a customer.
+    pub fn new_default(
+        customer: &super::customers::Customer,
+        external_id: &str,
+        product_id: ProductId,
+        asset_type_id: &str,
+    ) -> Self {
+        Self {
+            id: AccountKey::new(),
+            client_id: customer.client_id,
+            customer_id: customer.id,
+            external_id: external_id.to_owned(),
+            product_id,
+            asset_type_id: asset_type_id.to_owned(),
+            status: AccountStatus::Active,
+            current_balance: 0,
+            available_balance: 0,
+            is_default: true,
+            version: 1,
+            created_at: customer.created_at,
+            updated_at: customer.created_at,
+            closed_at: None,
+            frozen_from: None,
+        }
+    }
+
+    /// A new, empty, ACTIVE account of a customer that is not its default.
+    pub fn new_extra(
+        customer: &super::customers::Customer,
+        external_id: &str,
+        product_id: ProductId,
+        asset_type_id: &str,
+    ) -> Self {
+        let now = Timestamp::now();
+        Self {
+            is_default: false,
+            created_at: now,
+            updated_at: now,
+            ..Self::new_default(customer, external_id, product_id, asset_type_id)
+        }
+    }
+}
+
+/// Why an account cannot be opened for a customer.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The customer's status does not allow updates (by this role).
+    CannotUpdate(String),
+    /// The customer's status does not allow money to move.
+    CannotTransact(AccountStatus),
+    Store(StoreError),
+}
+
+impl From<StoreError> for OpenError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// Opens another account for a customer whose status allows update and transact. The
+/// customer's row is re-read and locked (touched) in the same transaction, so a concurrent
+/// freeze or close either sees the new account in its cascade or refuses it here.
+pub async fn open(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    account: &Account,
+    role: Role,
+) -> Result<Account, OpenError> {
+    ensure_in_scope(scope, account.client_id)?;
+    let customer_key = account.customer_id;
+    let client_id = account.client_id;
+    let outcome = write_tx!(conn, tx => {
+        let status = dispatch!(tx, c => {
+            diesel::update(
+                customers::table
+                    .filter(customers::id.eq(customer_key))
+                    .filter(customers::client_id.eq(client_id)),
+            )
+            .set(customers::status.eq(customers::status))
+            .returning(customers::status)
+            .get_result::<AccountStatus>(c)
+            .await
+            .optional()?
+        });
+        let Some(status) = status else {
+            return Err(StoreError::NotFound);
+        };
+        if let Err(message) = check_update(status, role) {
+            return Ok(Err(OpenError::CannotUpdate(message)));
+        }
+        if check_transact(status, account.status).is_err() {
+            return Ok(Err(OpenError::CannotTransact(status)));
+        }
+        dispatch!(tx, c => {
+            diesel::insert_into(accounts::table).values(account).execute(c).await?;
+        });
+        Ok(Ok(()))
+    })?;
+    outcome?;
+    Ok(account.clone())
+}
+
+/// An account by the client's `accountId`, if the scope reaches it.
+pub async fn find_by_external_id(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    client_id: ClientId,
+    external_id: &str,
+) -> Result<Option<Account>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(accounts::table, accounts::client_id, scope)
+            .filter(accounts::client_id.eq(client_id))
+            .filter(accounts::external_id.eq(external_id))
+            .select(Account::as_select())
+            .first(c)
+            .await
+            .optional()?
+    });
+    Ok(found)
+}
+
+/// Accounts by internal key, those the scope reaches.
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    keys: &[AccountKey],
+) -> Result<Vec<Account>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(accounts::table, accounts::client_id, scope)
+            .filter(accounts::id.eq_any(keys))
+            .select(Account::as_select())
+            .load(c)
+            .await?
+    });
+    Ok(found)
+}
+
+/// One page of accounts per customer, in one statement: the first `limit` of each customer
+/// (oldest first), after `after` (an account's creation time and key) when given.
+pub async fn page_for_customers(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    customers: &[CustomerKey],
+    status: Option<AccountStatus>,
+    after: Option<(Timestamp, AccountKey)>,
+    limit: i64,
+) -> Result<Vec<Account>, StoreError> {
+    let parents: Vec<uuid::Uuid> = customers.iter().map(|k| k.0).collect();
+    let mut conditions = Vec::new();
+    if let Some(client) = scope.client_id() {
+        conditions.push(Condition::new("client_id = ?", vec![Bind::uuid(client.0)]));
+    }
+    if let Some(status) = status {
+        conditions.push(Condition::new("status = ?", vec![Bind::Text(status.as_str().into())]));
+    }
+    if let Some((at, key)) = after {
+        conditions.push(Condition::new(
+            "created_at > ? OR (created_at = ? AND id > ?)",
+            vec![Bind::Timestamp(at), Bind::Timestamp(at), Bind::uuid(key.0)],
+        ));
+    }
+    TopPerParent {
+        table: "accounts",
+        columns: ACCOUNT_COLUMNS,
+        parent_column: "customer_id",
+        parents: &parents,
+        order: "created_at, id",
+        conditions,
+        limit,
+    }
+    .fetch(conn)
+    .await
+}
+
+/// Inserts an account. Call inside the transaction that creates or checks its customer.
+pub async fn insert(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    account: &Account,
+) -> Result<(), StoreError> {
+    ensure_in_scope(scope, account.client_id)?;
+    dispatch!(conn, c => {
+        diesel::insert_into(accounts::table).values(account).execute(c).await?;
+    });
+    Ok(())
+}
+
+/// A customer's accounts, oldest first, if the scope reaches them.
+pub async fn list_for_customer(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    customer: CustomerKey,
+) -> Result<Vec<Account>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(
+            accounts::table.filter(accounts::customer_id.eq(customer)),
+            accounts::client_id,
+            scope
+        )
+        .order((accounts::created_at, accounts::id))
+        .select(Account::as_select())
+        .load(c)
+        .await?
+    });
+    Ok(found)
+}
+
+/// The number of decimal places of a supported asset type; `None` when it is not supported.
+pub async fn asset_type_decimals(
+    conn: &mut Conn<'_>,
+    asset_type_id: &str,
+) -> Result<Option<i32>, StoreError> {
+    use crate::db::schema::asset_types;
+    let decimals = dispatch!(conn, c => {
+        asset_types::table
+            .find(asset_type_id)
+            .select(asset_types::decimals)
+            .first::<i32>(c)
+            .await
+            .optional()?
+    });
+    Ok(decimals)
+}
+
+/// Which of these (client, `accountId`) pairs are accounts already, in one statement.
+pub async fn external_ids_taken(
+    conn: &mut Conn<'_>,
+    pairs: &[(ClientId, String)],
+) -> Result<Vec<(ClientId, String)>, StoreError> {
+    let clients: Vec<ClientId> = pairs.iter().map(|(c, _)| *c).collect();
+    let ids: Vec<&str> = pairs.iter().map(|(_, id)| id.as_str()).collect();
+    let found: Vec<(ClientId, String)> = dispatch!(conn, c => {
+        accounts::table
+            .filter(accounts::client_id.eq_any(&clients))
+            .filter(accounts::external_id.eq_any(&ids))
+            .select((accounts::client_id, accounts::external_id))
+            .load(c)
+            .await?
+    });
+    Ok(found
+        .into_iter()
+        .filter(|pair| pairs.contains(pair))
+        .collect())
+}
+
+/// Whether the client already has an account with this `accountId`.
+pub async fn external_id_taken(
+    conn: &mut Conn<'_>,
+    client_id: ClientId,
+    external_id: &str,
+) -> Result<bool, StoreError> {
+    let n: i64 = dispatch!(conn, c => {
+        accounts::table
+            .filter(accounts::client_id.eq(client_id))
+            .filter(accounts::external_id.eq(external_id))
+            .count()
+            .get_result(c)
+            .await?
+    });
+    Ok(n > 0)
+}

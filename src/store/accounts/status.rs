@@ -1,0 +1,321 @@
+//! Account status changes: the table checked again here, the compare-and-set, the history in
+//! the same transaction; and the cascades of a customer's status onto its accounts.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::Account;
+use crate::db::schema::{account_status_history, accounts, customers};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch, write_tx};
+use crate::domain::account::{CloseRefusal, check_close};
+use crate::domain::client::Actor;
+use crate::domain::ids::{AccountHistoryId, AccountKey, ClientId, CustomerKey};
+use crate::domain::status::{
+    AccountStatus, CustomerStatus, Role, TransitionError, check_transition, check_update,
+};
+use crate::domain::tenancy::Scope;
+use crate::store::customers::ChangeNote;
+use crate::store::{StoreError, ensure_in_scope, scoped};
+
+/// An entry in an account's status history.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = account_status_history)]
+pub struct AccountStatusChange {
+    pub id: AccountHistoryId,
+    pub account_id: AccountKey,
+    pub client_id: ClientId,
+    pub from_status: AccountStatus,
+    pub to_status: AccountStatus,
+    pub reason: String,
+    pub updated_by: String,
+    pub actor: Actor,
+    pub created_at: Timestamp,
+}
+
+impl AccountStatusChange {
+    fn new(
+        account: AccountKey,
+        client_id: ClientId,
+        from: AccountStatus,
+        to: AccountStatus,
+        note: &ChangeNote<'_>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: AccountHistoryId::new(),
+            account_id: account,
+            client_id,
+            from_status: from,
+            to_status: to,
+            reason: note.reason.to_owned(),
+            updated_by: note.updated_by.to_owned(),
+            actor: note.actor,
+            created_at: now,
+        }
+    }
+}
+
+/// Why an account's status change is refused.
+#[derive(Debug)]
+pub enum AccountChangeError {
+    /// Not in the table for this role.
+    Rule(TransitionError),
+    /// The customer's status does not allow updates by this role.
+    CustomerCannotBeUpdated(String),
+    Close(CloseRefusal),
+    Store(StoreError),
+}
+
+impl From<StoreError> for AccountChangeError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// Moves an account from its status to `to` and appends the history, in one transaction.
+/// The rule, the customer's update rule and the closing rule are checked here as well as in
+/// the API's guards; the write is a compare-and-set on status and version, and a close
+/// also requires zero balances in the same statement, so a payment racing it cannot land in
+/// a closed account.
+pub async fn change_status(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    account: &Account,
+    to: AccountStatus,
+    role: Role,
+    expected_version: Option<i64>,
+    note: &ChangeNote<'_>,
+) -> Result<Account, AccountChangeError> {
+    ensure_in_scope(scope, account.client_id)?;
+    let from = account.status;
+    check_transition(from, to, role).map_err(AccountChangeError::Rule)?;
+    let closing = to == AccountStatus::Closed;
+    if closing {
+        check_close(
+            account.current_balance,
+            account.available_balance,
+            account.is_default,
+        )
+        .map_err(AccountChangeError::Close)?;
+    }
+    if expected_version.is_some_and(|expected| expected != account.version) {
+        return Err(StoreError::Conflict.into());
+    }
+    let now = Timestamp::now();
+    let entry = AccountStatusChange::new(account.id, account.client_id, from, to, note, now);
+    let (key, client_id, observed) = (account.id, account.client_id, account.version);
+    let closed_at = closing.then_some(now);
+    let written = write_tx!(conn, tx => {
+        let customer_status = dispatch!(tx, c => {
+            customers::table
+                .filter(customers::id.eq(account.customer_id))
+                .select(customers::status)
+                .first::<CustomerStatus>(c)
+                .await?
+        });
+        if let Err(message) = check_update(customer_status, role) {
+            return Ok(Err(AccountChangeError::CustomerCannotBeUpdated(message)));
+        }
+        // Closing also needs zero balances and a non-default account, in the same statement
+        // (the bounds are no-ops for other moves).
+        let max_balance = if closing { 0 } else { i64::MAX };
+        let row = dispatch!(tx, c => {
+            diesel::update(
+                accounts::table
+                    .filter(accounts::id.eq(key))
+                    .filter(accounts::client_id.eq(client_id))
+                    .filter(accounts::status.eq(from))
+                    .filter(accounts::version.eq(observed))
+                    .filter(accounts::current_balance.le(max_balance))
+                    .filter(accounts::available_balance.le(max_balance))
+                    .filter(accounts::is_default.eq(false).or(accounts::is_default.eq(!closing))),
+            )
+                .set((
+                    accounts::status.eq(to),
+                    accounts::version.eq(accounts::version + 1),
+                    accounts::updated_at.eq(now),
+                    accounts::closed_at.eq(closed_at),
+                    // A change of its own ends any memory of the customer's freeze.
+                    accounts::frozen_from.eq(None::<AccountStatus>),
+                ))
+                .returning(Account::as_returning())
+                .get_result(c)
+                .await
+                .optional()?
+        });
+        let Some(row) = row else {
+            return Err(StoreError::Conflict);
+        };
+        dispatch!(tx, c => {
+            diesel::insert_into(account_status_history::table).values(&entry).execute(c).await?;
+        });
+        Ok(Ok(row))
+    });
+    match written {
+        Ok(outcome) => outcome,
+        Err(StoreError::Conflict) => {
+            // Tell a vanished account, a concurrent change and money that arrived apart.
+            let current = super::find_many(conn, scope, &[key]).await?;
+            match current.into_iter().next() {
+                None => Err(StoreError::NotFound.into()),
+                Some(now) if now.status == from && now.version == observed && closing => {
+                    match check_close(now.current_balance, now.available_balance, now.is_default)
+                    {
+                        Err(refusal) => Err(AccountChangeError::Close(refusal)),
+                        Ok(()) => Err(StoreError::Conflict.into()),
+                    }
+                }
+                Some(_) => Err(StoreError::Conflict.into()),
+            }
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Applies a customer's status change to its accounts, inside the customer's transaction:
+/// - into FROZEN (or FROZEN_L2F) from a non-frozen status: every account that is neither
+///   closed nor frozen is frozen, remembering its status;
+/// - out of FROZEN to anything but CLOSED: exactly the accounts the cascade froze return to
+///   the status they had;
+/// - into CLOSED: every account closes, refused (`ACCOUNT_HAS_FUNDS`) while any holds money
+///   or a hold. The balance condition is in the closing statement itself.
+pub async fn cascade_customer_status(
+    tx: &mut Conn<'_>,
+    customer: CustomerKey,
+    client_id: ClientId,
+    from: CustomerStatus,
+    to: CustomerStatus,
+    note: &ChangeNote<'_>,
+) -> Result<(), StoreError> {
+    let now = Timestamp::now();
+    let frozen = |s: CustomerStatus| s.base() == CustomerStatus::Frozen;
+    let mut history: Vec<AccountStatusChange> = Vec::new();
+    if to == CustomerStatus::Closed {
+        let open: Vec<(AccountKey, AccountStatus)> = dispatch!(tx, c => {
+            accounts::table
+                .filter(accounts::customer_id.eq(customer))
+                .filter(accounts::client_id.eq(client_id))
+                .filter(accounts::status.ne(AccountStatus::Closed))
+                .select((accounts::id, accounts::status))
+                .load(c)
+                .await?
+        });
+        let closed: Vec<AccountKey> = dispatch!(tx, c => {
+            diesel::update(
+                accounts::table
+                    .filter(accounts::customer_id.eq(customer))
+                    .filter(accounts::client_id.eq(client_id))
+                    .filter(accounts::status.ne(AccountStatus::Closed))
+                    .filter(accounts::current_balance.eq(0))
+                    .filter(accounts::available_balance.eq(0)),
+            )
+            .set((
+                accounts::status.eq(AccountStatus::Closed),
+                accounts::version.eq(accounts::version + 1),
+                accounts::updated_at.eq(now),
+                accounts::closed_at.eq(Some(now)),
+                accounts::frozen_from.eq(None::<AccountStatus>),
+            ))
+            .returning(accounts::id)
+            .get_results(c)
+            .await?
+        });
+        if closed.len() != open.len() {
+            return Err(StoreError::NotAllowed {
+                code: CloseRefusal::HasFunds.code(),
+                message: "the customer's accounts still hold funds or holds; empty them before \
+                          closing the customer"
+                    .into(),
+            });
+        }
+        history.extend(open.into_iter().map(|(account, status)| {
+            AccountStatusChange::new(account, client_id, status, AccountStatus::Closed, note, now)
+        }));
+    } else if frozen(to) && !frozen(from) {
+        let frozen_now: Vec<(AccountKey, Option<AccountStatus>)> = dispatch!(tx, c => {
+            diesel::update(
+                accounts::table
+                    .filter(accounts::customer_id.eq(customer))
+                    .filter(accounts::client_id.eq(client_id))
+                    .filter(accounts::status.ne_all([
+                        AccountStatus::Closed,
+                        AccountStatus::Frozen,
+                        AccountStatus::FrozenL2f,
+                    ])),
+            )
+            .set((
+                accounts::frozen_from.eq(accounts::status.nullable()),
+                accounts::status.eq(AccountStatus::Frozen),
+                accounts::version.eq(accounts::version + 1),
+                accounts::updated_at.eq(now),
+            ))
+            .returning((accounts::id, accounts::frozen_from))
+            .get_results(c)
+            .await?
+        });
+        for (account, was) in frozen_now {
+            let was = was.ok_or_else(|| StoreError::Corrupt("frozen_from not set".into()))?;
+            history.push(AccountStatusChange::new(
+                account,
+                client_id,
+                was,
+                AccountStatus::Frozen,
+                note,
+                now,
+            ));
+        }
+    } else if frozen(from) && !frozen(to) {
+        let restored: Vec<(AccountKey, AccountStatus)> = dispatch!(tx, c => {
+            diesel::update(
+                accounts::table
+                    .filter(accounts::customer_id.eq(customer))
+                    .filter(accounts::client_id.eq(client_id))
+                    .filter(accounts::status.eq(AccountStatus::Frozen))
+                    .filter(accounts::frozen_from.is_not_null()),
+            )
+            .set((
+                accounts::status.eq(accounts::frozen_from.assume_not_null()),
+                accounts::frozen_from.eq(None::<AccountStatus>),
+                accounts::version.eq(accounts::version + 1),
+                accounts::updated_at.eq(now),
+            ))
+            .returning((accounts::id, accounts::status))
+            .get_results(c)
+            .await?
+        });
+        history.extend(restored.into_iter().map(|(account, status)| {
+            AccountStatusChange::new(account, client_id, AccountStatus::Frozen, status, note, now)
+        }));
+    }
+    for entry in &history {
+        dispatch!(tx, c => {
+            diesel::insert_into(account_status_history::table)
+                .values(entry)
+                .execute(c)
+                .await?;
+        });
+    }
+    Ok(())
+}
+
+/// The status histories of accounts, oldest first.
+pub async fn status_history(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    accounts: &[AccountKey],
+) -> Result<Vec<AccountStatusChange>, StoreError> {
+    let entries = dispatch!(conn, c => {
+        scoped!(
+            account_status_history::table
+                .filter(account_status_history::account_id.eq_any(accounts)),
+            account_status_history::client_id,
+            scope
+        )
+        .order((account_status_history::created_at, account_status_history::id))
+        .select(AccountStatusChange::as_select())
+        .load(c)
+        .await?
+    });
+    Ok(entries)
+}

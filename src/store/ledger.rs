@@ -1,0 +1,449 @@
+//! Account transactions and the double-entry ledger. A movement writes its ledger entries and
+//! the balances they imply in the caller's transaction; each balance change is one
+//! conditional UPDATE (never read-then-write), so balances never go negative and money never
+//! moves for a party whose status forbids it. Entries are append-only (a trigger refuses
+//! UPDATE and DELETE).
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::windowed::{Bind, Condition, TopPerParent};
+use super::{StoreError, scoped};
+use crate::db::schema::{account_transactions, accounts, customers, ledger_entries};
+use crate::db::types::Timestamp;
+use crate::db::{Conn, dispatch};
+use crate::domain::ids::{
+    AccountKey, ClientId, LedgerEntryId, PaymentAddressId, PayorKey, PostingId, TransactionId,
+    TransferId,
+};
+use crate::domain::ledger::{Bucket, CategoryType, Posting, TransactionStatus, TransactionType};
+use crate::domain::status::{CannotTransact, CustomerStatus, check_transact, transacting_statuses};
+use crate::domain::tenancy::Scope;
+
+/// A line of an account's statement.
+#[derive(Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = account_transactions)]
+pub struct AccountTransaction {
+    pub id: TransactionId,
+    pub client_id: ClientId,
+    pub account_id: AccountKey,
+    pub transaction_type: TransactionType,
+    pub category_type: CategoryType,
+    pub status: TransactionStatus,
+    /// Minor units, always positive; the type says which way it went.
+    pub value: i64,
+    pub description: Option<String>,
+    pub payor_id: Option<PayorKey>,
+    pub payment_reference: Option<String>,
+    pub address_id: Option<PaymentAddressId>,
+    pub transfer_id: Option<TransferId>,
+    pub transaction_date: Timestamp,
+    pub posted_at: Option<Timestamp>,
+    pub version: i64,
+}
+
+const TRANSACTION_COLUMNS: &str = "id, client_id, account_id, transaction_type, category_type, \
+    status, value, description, payor_id, payment_reference, address_id, transfer_id, \
+    transaction_date, posted_at, version";
+
+impl AccountTransaction {
+    /// A new transaction on `account` of `value` minor units, dated now.
+    pub fn new(
+        client_id: ClientId,
+        account: AccountKey,
+        transaction_type: TransactionType,
+        category_type: CategoryType,
+        status: TransactionStatus,
+        value: i64,
+    ) -> Self {
+        let now = Timestamp::now();
+        Self {
+            id: TransactionId::new(),
+            client_id,
+            account_id: account,
+            transaction_type,
+            category_type,
+            status,
+            value,
+            description: None,
+            payor_id: None,
+            payment_reference: None,
+            address_id: None,
+            transfer_id: None,
+            transaction_date: now,
+            posted_at: (status == TransactionStatus::Posted).then_some(now),
+            version: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = ledger_entries)]
+struct LedgerEntry {
+    id: LedgerEntryId,
+    posting_id: PostingId,
+    client_id: ClientId,
+    transaction_id: TransactionId,
+    account_id: Option<AccountKey>,
+    asset_type_id: String,
+    bucket: Bucket,
+    amount: i64,
+    created_at: Timestamp,
+}
+
+/// Why a posting cannot be made.
+#[derive(Debug)]
+pub enum PostError {
+    /// An account's available balance is short.
+    InsufficientFunds(AccountKey),
+    /// A party's status forbids money moving.
+    CannotTransact(CannotTransact),
+    Store(StoreError),
+}
+
+impl From<StoreError> for PostError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<diesel::result::Error> for PostError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl From<PostError> for StoreError {
+    /// Inside a movement's transaction a refused posting rolls everything back.
+    fn from(error: PostError) -> Self {
+        match error {
+            PostError::InsufficientFunds(_) => StoreError::NotAllowed {
+                code: "INSUFFICIENT_FUNDS",
+                message: "the account's available balance is too low for this amount".into(),
+            },
+            PostError::CannotTransact(why) => StoreError::CannotTransact {
+                reason: why.reason_code(),
+                message: why.to_string(),
+            },
+            PostError::Store(error) => error,
+        }
+    }
+}
+
+/// Inserts a transaction. Call inside the movement's transaction.
+pub async fn insert_transaction(
+    tx: &mut Conn<'_>,
+    transaction: &AccountTransaction,
+) -> Result<(), StoreError> {
+    dispatch!(tx, c => {
+        diesel::insert_into(account_transactions::table)
+            .values(transaction)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
+}
+
+/// Moves a transaction from `from` to `to` (a hold posted or cancelled), by compare-and-set.
+pub async fn settle_transaction(
+    tx: &mut Conn<'_>,
+    id: TransactionId,
+    from: TransactionStatus,
+    to: TransactionStatus,
+) -> Result<(), StoreError> {
+    let now = Timestamp::now();
+    let posted_at = (to == TransactionStatus::Posted).then_some(now);
+    let changed = dispatch!(tx, c => {
+        diesel::update(
+            account_transactions::table
+                .filter(account_transactions::id.eq(id))
+                .filter(account_transactions::status.eq(from)),
+        )
+        .set((
+            account_transactions::status.eq(to),
+            account_transactions::posted_at.eq(posted_at),
+            account_transactions::version.eq(account_transactions::version + 1),
+        ))
+        .execute(c)
+        .await?
+    });
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
+
+/// Writes a posting's entries for `transaction` and applies the balances they imply. Each
+/// account's change is one conditional UPDATE: it applies only if no balance would go
+/// negative and, for the accounts in `must_transact`, only while the account's and its
+/// customer's statuses allow money to move. Accounts are updated in key order, so two
+/// movements over the same accounts always lock them in the same order (no deadlock).
+pub async fn post(
+    tx: &mut Conn<'_>,
+    client_id: ClientId,
+    asset_type_id: &str,
+    transaction: TransactionId,
+    posting: &Posting,
+    must_transact: &[AccountKey],
+) -> Result<(), PostError> {
+    if !posting.is_balanced() {
+        return Err(StoreError::Corrupt("an unbalanced posting was refused".into()).into());
+    }
+    let posting_id = PostingId::new();
+    let now = Timestamp::now();
+    for entry in &posting.entries {
+        let row = LedgerEntry {
+            id: LedgerEntryId::new(),
+            posting_id,
+            client_id,
+            transaction_id: transaction,
+            account_id: entry.account,
+            asset_type_id: asset_type_id.to_owned(),
+            bucket: entry.bucket,
+            amount: entry.amount,
+            created_at: now,
+        };
+        dispatch!(tx, c => {
+            diesel::insert_into(ledger_entries::table).values(&row).execute(c).await?;
+        });
+    }
+    let mut changes = posting.balance_changes();
+    changes.sort_by_key(|c| c.account);
+    let transacting = transacting_statuses();
+    for change in changes {
+        let guarded = must_transact.contains(&change.account);
+        // Statuses that pass the guard: the transacting ones, or any when unguarded.
+        let allowed: Vec<CustomerStatus> = if guarded {
+            transacting.clone()
+        } else {
+            CustomerStatus::ALL.to_vec()
+        };
+        let updated = dispatch!(tx, c => {
+            diesel::update(
+                accounts::table
+                    .filter(accounts::id.eq(change.account))
+                    .filter(accounts::client_id.eq(client_id))
+                    .filter(accounts::available_balance.ge(-change.available))
+                    .filter(accounts::current_balance.ge(-change.current))
+                    .filter(accounts::status.eq_any(&allowed))
+                    .filter(diesel::dsl::exists(
+                        customers::table
+                            .filter(customers::id.eq(accounts::customer_id))
+                            .filter(customers::status.eq_any(&allowed)),
+                    )),
+            )
+            .set((
+                accounts::current_balance.eq(accounts::current_balance + change.current),
+                accounts::available_balance.eq(accounts::available_balance + change.available),
+            ))
+            .execute(c)
+            .await?
+        });
+        if updated == 0 {
+            return Err(explain_refusal(tx, change.account, guarded).await);
+        }
+    }
+    Ok(())
+}
+
+/// Why an account's balance update matched no row: its status, or its balance.
+async fn explain_refusal(tx: &mut Conn<'_>, account: AccountKey, guarded: bool) -> PostError {
+    let found: Result<Option<(CustomerStatus, CustomerStatus)>, StoreError> = async {
+        Ok(dispatch!(tx, c => {
+            accounts::table
+                .inner_join(customers::table)
+                .filter(accounts::id.eq(account))
+                .select((customers::status, accounts::status))
+                .first(c)
+                .await
+                .optional()?
+        }))
+    }
+    .await;
+    match found {
+        Err(error) => PostError::Store(error),
+        Ok(None) => PostError::Store(StoreError::NotFound),
+        Ok(Some((customer, account_status))) => match check_transact(customer, account_status) {
+            Err(why) if guarded => PostError::CannotTransact(why),
+            _ => PostError::InsufficientFunds(account),
+        },
+    }
+}
+
+/// Transactions by key, those the scope reaches.
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    keys: &[TransactionId],
+) -> Result<Vec<AccountTransaction>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(account_transactions::table, account_transactions::client_id, scope)
+            .filter(account_transactions::id.eq_any(keys))
+            .select(AccountTransaction::as_select())
+            .load(c)
+            .await?
+    });
+    Ok(found)
+}
+
+/// What to list of an account's transactions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TransactionFilter {
+    pub status: Option<TransactionStatus>,
+    pub transaction_type: Option<TransactionType>,
+    /// From this time, inclusive.
+    pub from: Option<Timestamp>,
+    /// Up to this time, exclusive.
+    pub to: Option<Timestamp>,
+}
+
+/// One page of transactions per account, in one statement: the first `limit` of each
+/// account, newest or oldest first, after `after` (a transaction's date and key).
+pub async fn page_for_accounts(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    accounts: &[AccountKey],
+    filter: &TransactionFilter,
+    newest_first: bool,
+    after: Option<(Timestamp, TransactionId)>,
+    limit: i64,
+) -> Result<Vec<AccountTransaction>, StoreError> {
+    let parents: Vec<uuid::Uuid> = accounts.iter().map(|k| k.0).collect();
+    let mut conditions = Vec::new();
+    if let Some(client) = scope.client_id() {
+        conditions.push(Condition::new("client_id = ?", vec![Bind::uuid(client.0)]));
+    }
+    if let Some(status) = filter.status {
+        conditions.push(Condition::new("status = ?", vec![Bind::Text(status.as_str().into())]));
+    }
+    if let Some(kind) = filter.transaction_type {
+        conditions.push(Condition::new(
+            "transaction_type = ?",
+            vec![Bind::Text(kind.as_str().into())],
+        ));
+    }
+    if let Some(from) = filter.from {
+        conditions.push(Condition::new("transaction_date >= ?", vec![Bind::Timestamp(from)]));
+    }
+    if let Some(to) = filter.to {
+        conditions.push(Condition::new("transaction_date < ?", vec![Bind::Timestamp(to)]));
+    }
+    if let Some((at, key)) = after {
+        let sql = if newest_first {
+            "transaction_date < ? OR (transaction_date = ? AND id < ?)"
+        } else {
+            "transaction_date > ? OR (transaction_date = ? AND id > ?)"
+        };
+        conditions.push(Condition::new(
+            sql,
+            vec![Bind::Timestamp(at), Bind::Timestamp(at), Bind::uuid(key.0)],
+        ));
+    }
+    TopPerParent {
+        table: "account_transactions",
+        columns: TRANSACTION_COLUMNS,
+        parent_column: "account_id",
+        parents: &parents,
+        order: if newest_first {
+            "transaction_date DESC, id DESC"
+        } else {
+            "transaction_date ASC, id ASC"
+        },
+        conditions,
+        limit,
+    }
+    .fetch(conn)
+    .await
+}
+
+/// An account's balances beside what its ledger entries add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// The client's `accountId`.
+    pub account_id: String,
+    pub current_balance: i64,
+    pub available_balance: i64,
+    pub ledger_current: i64,
+    pub ledger_available: i64,
+}
+
+/// Every account's balances against its ledger (one client's, or every client's).
+pub async fn reconcile(
+    conn: &mut Conn<'_>,
+    client: Option<ClientId>,
+) -> Result<Vec<Reconciliation>, StoreError> {
+    let balances: Vec<(AccountKey, String, i64, i64)> = dispatch!(conn, c => {
+        let mut query = accounts::table
+            .select((
+                accounts::id,
+                accounts::external_id,
+                accounts::current_balance,
+                accounts::available_balance,
+            ))
+            .into_boxed();
+        if let Some(client) = client {
+            query = query.filter(accounts::client_id.eq(client));
+        }
+        query.load(c).await?
+    });
+    let entries: Vec<(Option<AccountKey>, Bucket, i64)> = dispatch!(conn, c => {
+        let mut query = ledger_entries::table
+            .filter(ledger_entries::account_id.is_not_null())
+            .select((ledger_entries::account_id, ledger_entries::bucket, ledger_entries::amount))
+            .into_boxed();
+        if let Some(client) = client {
+            query = query.filter(ledger_entries::client_id.eq(client));
+        }
+        query.load(c).await?
+    });
+    Ok(balances
+        .into_iter()
+        .map(|(key, account_id, current, available)| {
+            let mine = entries.iter().filter(|(a, _, _)| *a == Some(key));
+            let (mut ledger_current, mut ledger_available) = (0, 0);
+            for (_, bucket, amount) in mine {
+                ledger_current += amount;
+                if *bucket == Bucket::Available {
+                    ledger_available += amount;
+                }
+            }
+            Reconciliation {
+                account_id,
+                current_balance: current,
+                available_balance: available,
+                ledger_current,
+                ledger_available,
+            }
+        })
+        .collect())
+}
+
+/// How many postings' entries do not sum to zero (always none).
+pub async fn unbalanced_postings(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    let entries: Vec<(PostingId, i64)> = dispatch!(conn, c => {
+        ledger_entries::table
+            .select((ledger_entries::posting_id, ledger_entries::amount))
+            .load(c)
+            .await?
+    });
+    let mut sums: std::collections::HashMap<PostingId, i128> = Default::default();
+    for (posting, amount) in entries {
+        *sums.entry(posting).or_default() += i128::from(amount);
+    }
+    Ok(sums.values().filter(|sum| **sum != 0).count() as i64)
+}
+
+/// How many holds (AUTHORIZED transactions) are open (one client's, or every client's).
+pub async fn open_holds(conn: &mut Conn<'_>, client: Option<ClientId>) -> Result<i64, StoreError> {
+    let n = dispatch!(conn, c => {
+        let mut query = account_transactions::table
+            .filter(account_transactions::status.eq(TransactionStatus::Authorized))
+            .into_boxed();
+        if let Some(client) = client {
+            query = query.filter(account_transactions::client_id.eq(client));
+        }
+        query.count().get_result(c).await?
+    });
+    Ok(n)
+}
