@@ -161,7 +161,11 @@ impl Posting {
 
     /// Whether the entries sum to zero (always, for the constructors above).
     pub fn is_balanced(&self) -> bool {
-        self.entries.iter().map(|e| i128::from(e.amount)).sum::<i128>() == 0
+        self.entries
+            .iter()
+            .map(|e| i128::from(e.amount))
+            .sum::<i128>()
+            == 0
     }
 }
 
@@ -184,7 +188,10 @@ mod tests {
             (Posting::deposit(a, 500), vec![(a, 500, 500)]),
             (Posting::hold(a, 200), vec![(a, 0, -200)]),
             (Posting::release(a, 200), vec![(a, 0, 200)]),
-            (Posting::settle(a, b, 200), vec![(a, -200, 0), (b, 200, 200)]),
+            (
+                Posting::settle(a, b, 200),
+                vec![(a, -200, 0), (b, 200, 200)],
+            ),
         ];
         for (posting, expected) in cases {
             assert!(posting.is_balanced(), "{posting:?}");

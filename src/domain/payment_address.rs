@@ -87,7 +87,9 @@ impl LeaseRefusal {
     pub fn message(self) -> &'static str {
         match self {
             Self::Ended => "the payment address's lease has ended",
-            Self::TransactionLimit => "the payment address has taken all the payments its lease allows",
+            Self::TransactionLimit => {
+                "the payment address has taken all the payments its lease allows"
+            }
             Self::ValueLimit => "the payment would exceed the payment address's value limit",
         }
     }
@@ -105,7 +107,10 @@ pub fn check_lease(
     if lease.end_date.is_some_and(|end| now >= end) {
         return Err(LeaseRefusal::Ended);
     }
-    if lease.transaction_limit.is_some_and(|limit| received >= limit) {
+    if lease
+        .transaction_limit
+        .is_some_and(|limit| received >= limit)
+    {
         return Err(LeaseRefusal::TransactionLimit);
     }
     if lease
@@ -129,7 +134,10 @@ mod tests {
         assert!(eth.starts_with("0x") && eth[2..].chars().all(|c| c.is_ascii_hexdigit()));
         let btc = wallet_address("BITCOIN_TESTNET_BTC", random).unwrap();
         assert!(btc.starts_with("tb1q"), "{btc}");
-        assert!(bech32::segwit::decode(&btc).is_ok(), "a valid bech32 checksum");
+        assert!(
+            bech32::segwit::decode(&btc).is_ok(),
+            "a valid bech32 checksum"
+        );
         let fiat = wallet_address("FIAT_TESTNET_USD", random).unwrap();
         assert!(fiat.starts_with("L2VA") && fiat.len() == 24, "{fiat}");
         assert!(wallet_address("DOGE_MAINNET_DOGE", random).is_err());
@@ -140,13 +148,19 @@ mod tests {
         let now = Utc::now();
         let lease = Lease::for_amount(Some(1000), now);
         assert_eq!(check_lease(&lease, 0, 0, 1000, now), Ok(()));
-        assert_eq!(check_lease(&lease, 1, 600, 401, now), Err(LeaseRefusal::ValueLimit));
+        assert_eq!(
+            check_lease(&lease, 1, 600, 401, now),
+            Err(LeaseRefusal::ValueLimit)
+        );
         assert_eq!(
             check_lease(&lease, LEASE_TRANSACTION_LIMIT, 0, 1, now),
             Err(LeaseRefusal::TransactionLimit)
         );
         let later = now + Duration::days(LEASE_DAYS);
-        assert_eq!(check_lease(&lease, 0, 0, 1, later), Err(LeaseRefusal::Ended));
+        assert_eq!(
+            check_lease(&lease, 0, 0, 1, later),
+            Err(LeaseRefusal::Ended)
+        );
         let fixed = Lease::for_amount(None, now);
         assert_eq!(check_lease(&fixed, 1_000, i64::MAX - 1, 1, later), Ok(()));
     }

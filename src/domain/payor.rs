@@ -48,7 +48,11 @@ impl PayorDetails {
         p.email(&field("emailAddress"), self.email_address.as_deref());
         p.phone(&field("phoneNumber"), self.phone_number.as_deref());
         p.country(&field("countryCode"), Some(&self.country_code));
-        p.subdivision(&field("state"), self.state.as_deref(), Some(&self.country_code));
+        p.subdivision(
+            &field("state"),
+            self.state.as_deref(),
+            Some(&self.country_code),
+        );
         p.into_errors()
     }
 }
@@ -58,7 +62,11 @@ mod tests {
     use super::*;
 
     fn fields(details: &PayorDetails) -> Vec<String> {
-        details.problems("input.").into_iter().map(|e| e.field).collect()
+        details
+            .problems("input.")
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
     }
 
     #[test]

@@ -252,7 +252,10 @@ impl std::fmt::Display for CannotTransact {
 
 /// The transact rule for one side of a movement: its customer's and its account's status
 /// must both allow money to move.
-pub fn check_transact(customer: CustomerStatus, account: CustomerStatus) -> Result<(), CannotTransact> {
+pub fn check_transact(
+    customer: CustomerStatus,
+    account: CustomerStatus,
+) -> Result<(), CannotTransact> {
     if !customer.can_transact() {
         return Err(CannotTransact::Customer(customer));
     }

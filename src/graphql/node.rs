@@ -6,9 +6,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::ApiError;
+use super::types::account::Account;
 use super::types::application::{Application, ApplicationDocument};
 use super::types::client::Client;
-use super::types::account::Account;
 use super::types::customer::{Customer, CustomerIndividual};
 use super::types::money::{PaymentAddress, Transaction, Transfer};
 use super::types::payor::Payor;

@@ -127,7 +127,10 @@ pub struct PageInfo {
 #[graphql(
     concrete(name = "AccountEdge", params(crate::graphql::types::account::Account)),
     concrete(name = "PayorEdge", params(crate::graphql::types::payor::Payor)),
-    concrete(name = "TransactionEdge", params(crate::graphql::types::money::Transaction))
+    concrete(
+        name = "TransactionEdge",
+        params(crate::graphql::types::money::Transaction)
+    )
 )]
 pub struct Edge<T: async_graphql::OutputType> {
     /// Where this item sits, for `after`/`before`.
@@ -139,9 +142,15 @@ pub struct Edge<T: async_graphql::OutputType> {
 /// A page of a list (Relay cursor connection), keyset-paged.
 #[derive(SimpleObject)]
 #[graphql(
-    concrete(name = "AccountConnection", params(crate::graphql::types::account::Account)),
+    concrete(
+        name = "AccountConnection",
+        params(crate::graphql::types::account::Account)
+    ),
     concrete(name = "PayorConnection", params(crate::graphql::types::payor::Payor)),
-    concrete(name = "TransactionConnection", params(crate::graphql::types::money::Transaction))
+    concrete(
+        name = "TransactionConnection",
+        params(crate::graphql::types::money::Transaction)
+    )
 )]
 pub struct Connection<T>
 where

@@ -5,9 +5,9 @@ use async_graphql::{Context, ID, Object};
 use super::error::{ApiError, ApiResult};
 use super::node::{self, Node, NodeKind};
 use super::request;
+use super::types::account::Account;
 use super::types::application::{Application, ApplicationDocument};
 use super::types::client::Client;
-use super::types::account::Account;
 use super::types::customer::{Customer, CustomerIndividual};
 use super::types::money::{PaymentAddress, Transaction, Transfer};
 use super::types::payor::Payor;
@@ -95,7 +95,10 @@ impl NodeQuery {
                     })
             }
             NodeKind::Account => {
-                match store::accounts::find_many(conn, &scope, &[AccountKey(key)]).await?.pop() {
+                match store::accounts::find_many(conn, &scope, &[AccountKey(key)])
+                    .await?
+                    .pop()
+                {
                     Some(row) => Some(Node::Account(Account::new(row, &rc.db)?)),
                     None => None,
                 }
@@ -114,12 +117,17 @@ impl NodeQuery {
                 }
             }
             NodeKind::Transaction => {
-                match store::ledger::find_many(conn, &scope, &[TransactionId(key)]).await?.pop() {
+                match store::ledger::find_many(conn, &scope, &[TransactionId(key)])
+                    .await?
+                    .pop()
+                {
                     Some(row) => {
                         let account = store::accounts::find_many(conn, &scope, &[row.account_id])
                             .await?
                             .pop()
-                            .ok_or_else(|| ApiError::internal(&"a transaction's account is missing"))?;
+                            .ok_or_else(|| {
+                                ApiError::internal(&"a transaction's account is missing")
+                            })?;
                         let account = Account::new(account, &rc.db)?;
                         Some(Node::Transaction(Transaction::new(row, account.decimals)))
                     }

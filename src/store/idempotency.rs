@@ -9,9 +9,9 @@ use sha2::{Digest, Sha256};
 use super::StoreError;
 use crate::db::schema::idempotency_keys;
 use crate::db::types::Timestamp;
+use crate::db::types::uuid_id;
 use crate::db::{Conn, dispatch};
 use crate::domain::ids::ClientId;
-use crate::db::types::uuid_id;
 
 uuid_id!(
     /// The object an idempotent request produced (a transfer, a transaction).
@@ -109,8 +109,14 @@ mod tests {
 
     #[test]
     fn hashes_tell_argument_lists_apart() {
-        assert_eq!(request_hash("op", &["a", "b"]), request_hash("op", &["a", "b"]));
-        assert_ne!(request_hash("op", &["ab", ""]), request_hash("op", &["a", "b"]));
+        assert_eq!(
+            request_hash("op", &["a", "b"]),
+            request_hash("op", &["a", "b"])
+        );
+        assert_ne!(
+            request_hash("op", &["ab", ""]),
+            request_hash("op", &["a", "b"])
+        );
         assert_ne!(request_hash("op", &["a"]), request_hash("other", &["a"]));
         assert_eq!(request_hash("op", &[]).len(), 64);
     }

@@ -315,7 +315,10 @@ pub async fn page_for_accounts(
         conditions.push(Condition::new("client_id = ?", vec![Bind::uuid(client.0)]));
     }
     if let Some(status) = filter.status {
-        conditions.push(Condition::new("status = ?", vec![Bind::Text(status.as_str().into())]));
+        conditions.push(Condition::new(
+            "status = ?",
+            vec![Bind::Text(status.as_str().into())],
+        ));
     }
     if let Some(kind) = filter.transaction_type {
         conditions.push(Condition::new(
@@ -324,10 +327,16 @@ pub async fn page_for_accounts(
         ));
     }
     if let Some(from) = filter.from {
-        conditions.push(Condition::new("transaction_date >= ?", vec![Bind::Timestamp(from)]));
+        conditions.push(Condition::new(
+            "transaction_date >= ?",
+            vec![Bind::Timestamp(from)],
+        ));
     }
     if let Some(to) = filter.to {
-        conditions.push(Condition::new("transaction_date < ?", vec![Bind::Timestamp(to)]));
+        conditions.push(Condition::new(
+            "transaction_date < ?",
+            vec![Bind::Timestamp(to)],
+        ));
     }
     if let Some((at, key)) = after {
         let sql = if newest_first {

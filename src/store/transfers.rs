@@ -256,7 +256,11 @@ pub async fn find_many_current(
 ) -> Result<Vec<Transfer>, StoreError> {
     let found = find_many(conn, scope, keys).await?;
     let now = Timestamp::now();
-    let due: Vec<TransferId> = found.iter().filter(|t| t.is_due(now)).map(|t| t.id).collect();
+    let due: Vec<TransferId> = found
+        .iter()
+        .filter(|t| t.is_due(now))
+        .map(|t| t.id)
+        .collect();
     if due.is_empty() {
         return Ok(found);
     }

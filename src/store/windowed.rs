@@ -66,7 +66,11 @@ pub struct TopPerParent<'a> {
 impl TopPerParent<'_> {
     /// The SQL with `?` placeholders, and its binds in order.
     fn sql(&self) -> (String, Vec<Bind>) {
-        let mut binds: Vec<Bind> = self.parents.iter().map(|p| Bind::Uuid(BoundUuid(*p))).collect();
+        let mut binds: Vec<Bind> = self
+            .parents
+            .iter()
+            .map(|p| Bind::Uuid(BoundUuid(*p)))
+            .collect();
         let placeholders = vec!["?"; self.parents.len()].join(", ");
         let mut filters = format!("{} IN ({placeholders})", self.parent_column);
         for condition in &self.conditions {
@@ -159,7 +163,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_for_postgres_only() {
-        assert_eq!(number_placeholders("a = ? AND b IN (?, ?)", true), "a = $1 AND b IN ($2, $3)");
+        assert_eq!(
+            number_placeholders("a = ? AND b IN (?, ?)", true),
+            "a = $1 AND b IN ($2, $3)"
+        );
         assert_eq!(number_placeholders("a = ?", false), "a = ?");
     }
 

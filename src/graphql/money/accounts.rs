@@ -94,7 +94,11 @@ impl AccountMutation {
             "accountToOpen.accountId",
             &account_to_open.account_id,
         );
-        if rc.db.asset_decimals(&account_to_open.asset_type_id).is_none() {
+        if rc
+            .db
+            .asset_decimals(&account_to_open.asset_type_id)
+            .is_none()
+        {
             problems.add(
                 "accountToOpen.assetTypeId",
                 "is not a supported asset type (see assetTypes)",

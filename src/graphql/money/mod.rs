@@ -58,10 +58,14 @@ pub(crate) async fn load_account(
 /// The customer who owns an account.
 pub(crate) async fn owner_of(rc: &RequestContext, account: &Account) -> ApiResult<Customer> {
     let mut pooled = rc.db.conn().await?;
-    store::customers::find_many(&mut pooled.conn(), &rc.principal.scope(), &[account.customer_id])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::internal(&"an account's customer is missing"))
+    store::customers::find_many(
+        &mut pooled.conn(),
+        &rc.principal.scope(),
+        &[account.customer_id],
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| ApiError::internal(&"an account's customer is missing"))
 }
 
 /// An amount in minor units of `asset_type_id`: positive, and with no more decimals than

@@ -58,7 +58,9 @@ impl PaymentMutation {
         payor_id: String,
         #[graphql(desc = "The reference the payor quotes (1 to 140 characters).")]
         payment_reference: String,
-        #[graphql(desc = "The amount expected, in the account's asset; makes the address a lease.")]
+        #[graphql(
+            desc = "The amount expected, in the account's asset; makes the address a lease."
+        )]
         amount: Option<Decimal>,
         #[graphql(desc = "The client's global id; required for the operator.")] client_id: Option<
             ID,
@@ -95,10 +97,11 @@ impl PaymentMutation {
         guard_transact("account", &customer, &account)?;
         let mut random = [0u8; 20];
         rand::rng().fill_bytes(&mut random);
-        let wallet = wallet_address(&account.asset_type_id, random).map_err(|e| ApiError::Rule {
-            code: "UNSUPPORTED_ASSET",
-            message: format!("payment addresses are not available for {}", e.0),
-        })?;
+        let wallet =
+            wallet_address(&account.asset_type_id, random).map_err(|e| ApiError::Rule {
+                code: "UNSUPPORTED_ASSET",
+                message: format!("payment addresses are not available for {}", e.0),
+            })?;
         let now = Timestamp::now();
         let lease = Lease::for_amount(expected, now.0);
         let address = store::payment_addresses::PaymentAddress {
@@ -164,11 +167,10 @@ impl PaymentMutation {
             Some(id) => {
                 let key = PaymentAddressId(node::decode_as(id, NodeKind::PaymentAddress)?);
                 let mut pooled = rc.db.conn().await?;
-                let found =
-                    store::payment_addresses::find_many(&mut pooled.conn(), &scope, &[key])
-                        .await?
-                        .pop()
-                        .ok_or_else(|| ApiError::NotFound("no such payment address".into()))?;
+                let found = store::payment_addresses::find_many(&mut pooled.conn(), &scope, &[key])
+                    .await?
+                    .pop()
+                    .ok_or_else(|| ApiError::NotFound("no such payment address".into()))?;
                 Some(found)
             }
             None => None,
@@ -191,7 +193,10 @@ impl PaymentMutation {
             "simulateIncomingPayment",
             &[
                 &account.id.to_string(),
-                &address.as_ref().map(|a| a.id.to_string()).unwrap_or_default(),
+                &address
+                    .as_ref()
+                    .map(|a| a.id.to_string())
+                    .unwrap_or_default(),
                 &value.to_string(),
                 reference.as_deref().unwrap_or_default(),
             ],
@@ -227,10 +232,11 @@ impl PaymentMutation {
             .await?
             .pop()
             .ok_or_else(|| ApiError::internal(&"a saved payment is missing"))?;
-        let account = store::accounts::find_many(&mut pooled.conn(), &scope, &[transaction.account_id])
-            .await?
-            .pop()
-            .ok_or_else(|| ApiError::internal(&"a payment's account is missing"))?;
+        let account =
+            store::accounts::find_many(&mut pooled.conn(), &scope, &[transaction.account_id])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::internal(&"a payment's account is missing"))?;
         let account = Account::new(account, &rc.db)?;
         Ok(SimulateIncomingPaymentPayload {
             transaction: Transaction::new(transaction, account.decimals),

@@ -71,7 +71,9 @@ pub struct PayorPayload {
 }
 
 fn payor_not_found(payor_id: &str) -> ApiError {
-    ApiError::NotFound(format!("the customer has no payor with payorId {payor_id:?}"))
+    ApiError::NotFound(format!(
+        "the customer has no payor with payorId {payor_id:?}"
+    ))
 }
 
 /// Payor reads.
@@ -142,12 +144,8 @@ impl PayorMutation {
         ApiError::check(problems.into_errors())?;
         let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
         guard_update(&customer, rc.principal.role())?;
-        let payor = store::payors::Payor::new(
-            customer.client_id,
-            customer.id,
-            &input.payor_id,
-            details,
-        );
+        let payor =
+            store::payors::Payor::new(customer.client_id, customer.id, &input.payor_id, details);
         let mut pooled = rc.db.conn().await?;
         match store::payors::insert(&mut pooled.conn(), &rc.principal.scope(), &payor).await {
             Ok(()) => Ok(PayorPayload {
@@ -213,8 +211,7 @@ impl PayorMutation {
                 payor: Payor(current),
             });
         }
-        let updated =
-            store::payors::update(&mut pooled.conn(), &scope, &current, details).await?;
+        let updated = store::payors::update(&mut pooled.conn(), &scope, &current, details).await?;
         Ok(PayorPayload {
             payor: Payor(updated),
         })

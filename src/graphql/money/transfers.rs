@@ -46,18 +46,12 @@ fn not_requested(current: TransferStatus, to: TransferStatus) -> ApiError {
         from: current.as_str(),
         to: to.as_str(),
         allowed: current.allowed_next().iter().map(|s| s.as_str()).collect(),
-        message: format!(
-            "the transfer is {current}; only a REQUESTED transfer can become {to}"
-        ),
+        message: format!("the transfer is {current}; only a REQUESTED transfer can become {to}"),
     }
 }
 
 /// After a lost compare-and-set: the transfer as it is now (expired if due), as an error.
-async fn refusal_after_race(
-    rc: &RequestContext,
-    id: TransferId,
-    to: TransferStatus,
-) -> ApiError {
+async fn refusal_after_race(rc: &RequestContext, id: TransferId, to: TransferStatus) -> ApiError {
     let mut pooled = match rc.db.conn().await {
         Ok(pooled) => pooled,
         Err(error) => return error.into(),
@@ -76,7 +70,10 @@ async fn refusal_after_race(
     }
 }
 
-fn payload(rc: &RequestContext, transfer: store::transfers::Transfer) -> ApiResult<TransferPayload> {
+fn payload(
+    rc: &RequestContext,
+    transfer: store::transfers::Transfer,
+) -> ApiResult<TransferPayload> {
     Ok(TransferPayload {
         transfer: Transfer::new(transfer, &rc.db)?,
     })
@@ -135,8 +132,13 @@ impl TransferMutation {
         check_idempotency_key(&mut problems, &idempotency_key);
         problems.optional_text("description", description.as_deref(), 500);
         ApiError::check(problems.into_errors())?;
-        let source =
-            load_account(rc, "sourceAccountId", &source_account_id, client_id.as_ref()).await?;
+        let source = load_account(
+            rc,
+            "sourceAccountId",
+            &source_account_id,
+            client_id.as_ref(),
+        )
+        .await?;
         let destination = load_account(
             rc,
             "destinationAccountId",
@@ -161,7 +163,11 @@ impl TransferMutation {
         }
         let value = minor_units(rc, "amount", amount, &source.asset_type_id)?;
         guard_transact("source", &owner_of(rc, &source).await?, &source)?;
-        guard_transact("destination", &owner_of(rc, &destination).await?, &destination)?;
+        guard_transact(
+            "destination",
+            &owner_of(rc, &destination).await?,
+            &destination,
+        )?;
         let scope = rc.principal.scope();
         let mut pooled = rc.db.conn().await?;
         // Holds past their time no longer count against the available balance.
@@ -216,10 +222,11 @@ impl TransferMutation {
                 other => break other?,
             }
         };
-        let transfer = store::transfers::find_many_current(&mut pooled.conn(), &scope, &[transfer_id])
-            .await?
-            .pop()
-            .ok_or_else(|| ApiError::internal(&"a saved transfer is missing"))?;
+        let transfer =
+            store::transfers::find_many_current(&mut pooled.conn(), &scope, &[transfer_id])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::internal(&"a saved transfer is missing"))?;
         payload(rc, transfer)
     }
 
@@ -337,4 +344,3 @@ async fn claim(
         Claim::New => Claim::New,
     })
 }
-

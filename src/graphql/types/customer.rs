@@ -5,23 +5,23 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::db::types::Timestamp;
 use crate::domain::client::Actor;
 use crate::domain::customer::{
     Address, CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, PersonDetails,
     Sensitive, UsResidencyStatus,
 };
+use crate::domain::ids::{AccountKey, PayorKey};
 use crate::domain::status::{CustomerStatus, blocked_reason};
 use crate::domain::tenancy::Principal;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::loaders::IndividualsOf;
-use crate::graphql::node::{NodeKind, encode};
-use crate::db::types::Timestamp;
-use crate::domain::ids::{AccountKey, PayorKey};
 use crate::graphql::loaders::{self, AccountsOf, AccountsPage, PayorsOf, PayorsPage};
+use crate::graphql::node::{NodeKind, encode};
 use crate::graphql::pagination::{Connection, PageInfo, PageRequest, encode_cursor, page_of};
+use crate::graphql::request;
 use crate::graphql::types::account::Account;
 use crate::graphql::types::payor::Payor;
-use crate::graphql::request;
 use crate::store;
 use crate::store::customers::Details;
 

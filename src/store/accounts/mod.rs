@@ -4,8 +4,7 @@
 mod status;
 
 pub use status::{
-    AccountChangeError, AccountStatusChange, cascade_customer_status, change_status,
-    status_history,
+    AccountChangeError, AccountStatusChange, cascade_customer_status, change_status, status_history,
 };
 
 use diesel::prelude::*;
@@ -203,7 +202,10 @@ pub async fn page_for_customers(
         conditions.push(Condition::new("client_id = ?", vec![Bind::uuid(client.0)]));
     }
     if let Some(status) = status {
-        conditions.push(Condition::new("status = ?", vec![Bind::Text(status.as_str().into())]));
+        conditions.push(Condition::new(
+            "status = ?",
+            vec![Bind::Text(status.as_str().into())],
+        ));
     }
     if let Some((at, key)) = after {
         conditions.push(Condition::new(

@@ -160,8 +160,7 @@ pub async fn change_status(
             match current.into_iter().next() {
                 None => Err(StoreError::NotFound.into()),
                 Some(now) if now.status == from && now.version == observed && closing => {
-                    match check_close(now.current_balance, now.available_balance, now.is_default)
-                    {
+                    match check_close(now.current_balance, now.available_balance, now.is_default) {
                         Err(refusal) => Err(AccountChangeError::Close(refusal)),
                         Ok(()) => Err(StoreError::Conflict.into()),
                     }

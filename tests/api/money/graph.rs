@@ -63,7 +63,7 @@ async fn furnish(app: &TestApp, n: usize) {
     let customer_id = format!("synthetic-{n:06}");
     let account_id = format!("syn-{n}");
     let payor_id = format!("payor-{n}");
-    let product = if n % 2 == 0 {
+    let product = if n.is_multiple_of(2) {
         "PAYMENT_BASIC"
     } else {
         "DEPOSIT_BASIC"
@@ -83,7 +83,7 @@ async fn furnish(app: &TestApp, n: usize) {
         "createPayor",
     )
     .await;
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         let address = ok_retrying(
             app,
             REQUEST_ADDRESS,
@@ -92,7 +92,7 @@ async fn furnish(app: &TestApp, n: usize) {
         )
         .await;
         let address_id = &address["paymentAddress"]["id"];
-        let payments = if n % 10 == 0 { 7 } else { 2 };
+        let payments = if n.is_multiple_of(10) { 7 } else { 2 };
         for p in 0..payments {
             ok_retrying(
                 app,
@@ -103,7 +103,7 @@ async fn furnish(app: &TestApp, n: usize) {
             )
             .await;
         }
-    } else if n % 3 == 0 {
+    } else if n.is_multiple_of(3) {
         ok_retrying(
             app,
             DEPOSIT_MUTATION,
@@ -157,7 +157,7 @@ fn check_nested_page(body: &Value, size: usize) -> usize {
         if transactions.len() == 5 {
             full_pages += 1;
         }
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             assert_eq!(
                 account["payors"],
                 json!([{ "payorId": payor_id }]),
@@ -170,7 +170,7 @@ fn check_nested_page(body: &Value, size: usize) -> usize {
             );
             assert_eq!(
                 transactions.len(),
-                if n % 10 == 0 { 5 } else { 2 },
+                if n.is_multiple_of(10) { 5 } else { 2 },
                 "{account}"
             );
             for transaction in transactions {
@@ -180,7 +180,11 @@ fn check_nested_page(body: &Value, size: usize) -> usize {
         } else {
             assert_eq!(account["payors"], json!([]), "{account}");
             assert_eq!(account["paymentAddresses"], json!([]), "{account}");
-            assert_eq!(transactions.len(), usize::from(n % 3 == 0), "{account}");
+            assert_eq!(
+                transactions.len(),
+                usize::from(n.is_multiple_of(3)),
+                "{account}"
+            );
             for transaction in transactions {
                 assert_eq!(transaction["payor"], Value::Null, "{account}");
                 assert_eq!(transaction["value"], "9.00", "{account}");
@@ -322,6 +326,7 @@ both_backends! {
         // The fewest statements of three runs per size: a background task (the expiry sweeper)
         // may run statements of its own during one of them.
         let mut counts = [u64::MAX; 2];
+        let mut runs = Vec::new();
         let mut bodies = [Value::Null, Value::Null];
         for _ in 0..3 {
             for (slot, n) in [50, 100].into_iter().enumerate() {
@@ -330,10 +335,12 @@ both_backends! {
                 let used = app.database.statements_executed() - before;
                 assert!(body["errors"].is_null(), "{body}");
                 counts[slot] = counts[slot].min(used);
+                runs.push((n, used));
                 bodies[slot] = body;
             }
         }
-        eprintln!("statements for the nested page of 50 and of 100 customers: {counts:?}");
+        eprintln!("statements for the nested page of 50 and of 100 customers: {counts:?} \
+                   (each run, page size and statements: {runs:?})");
 
         // The pages hold what was created: 10 accounts (n = 0, 10, …, 90) show five of their
         // seven payments on the page of 100, five (n = 0, …, 40) on the page of 50.

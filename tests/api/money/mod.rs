@@ -122,8 +122,14 @@ pub async fn balances(app: &TestApp, key: &str, account_id: &str) -> (String, St
     )
     .await;
     (
-        account["currentBalance"].as_str().unwrap_or_default().to_owned(),
-        account["availableBalance"].as_str().unwrap_or_default().to_owned(),
+        account["currentBalance"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        account["availableBalance"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     )
 }
 
