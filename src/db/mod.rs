@@ -213,13 +213,7 @@ struct StatementCounter(Arc<AtomicU64>);
 
 impl diesel::connection::Instrumentation for StatementCounter {
     fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        if let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event {
-            if std::env::var_os("TRACE_SQL_DEBUG").is_some() {
-                eprintln!(
-                    "SQL: {}",
-                    query.to_string().chars().take(150).collect::<String>()
-                );
-            }
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
             self.0.fetch_add(1, Ordering::Relaxed);
         }
     }
