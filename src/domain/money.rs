@@ -27,6 +27,13 @@ impl std::fmt::Display for AmountError {
     }
 }
 
+/// The largest amount one movement may carry, in minor units (10^15: ten trillion dollars,
+/// ten million bitcoin). Far below `i64::MAX`, so sums of amounts stay exact.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
+/// The largest balance an account may reach, in minor units (10^18).
+pub const MAX_BALANCE: i64 = 1_000_000_000_000_000_000;
+
 /// The minor units of a positive amount of an asset with `decimals` places.
 pub fn to_minor_units(value: Decimal, decimals: u32) -> Result<i64, AmountError> {
     if value <= Decimal::ZERO {
@@ -40,6 +47,7 @@ pub fn to_minor_units(value: Decimal, decimals: u32) -> Result<i64, AmountError>
     value
         .checked_mul(factor)
         .and_then(|minor| minor.to_i64())
+        .filter(|minor| *minor <= MAX_AMOUNT)
         .ok_or(AmountError::TooLarge)
 }
 
@@ -83,8 +91,12 @@ mod tests {
             Err(AmountError::TooLarge)
         );
         assert_eq!(
-            to_minor_units(Decimal::from_str("92233720368547758.07").unwrap(), 2),
-            Ok(i64::MAX)
+            to_minor_units(Decimal::from_str("10000000000000.00").unwrap(), 2),
+            Ok(MAX_AMOUNT)
+        );
+        assert_eq!(
+            to_minor_units(d("10000000000000.01"), 2),
+            Err(AmountError::TooLarge)
         );
     }
 

@@ -171,6 +171,10 @@ impl From<StoreError> for ApiError {
                 "the object was changed by someone else first; read it again and retry".into(),
             ),
             StoreError::NotAllowed { code, message } => Self::Rule { code, message },
+            // A duplicate of an idempotent request still running after our retries.
+            StoreError::AlreadyExists(what) if what.contains("idempotency") => Self::Conflict(
+                "a request with this idempotency key is still in progress; retry shortly".into(),
+            ),
             StoreError::CannotTransact { reason, message } => {
                 Self::CannotTransact { reason, message }
             }

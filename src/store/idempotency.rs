@@ -45,18 +45,18 @@ pub fn request_hash(operation: &str, arguments: &[&str]) -> String {
         .collect()
 }
 
-/// Claims `key` for a request inside its transaction. A concurrent duplicate's insert waits
-/// on this row and then fails on the primary key (`AlreadyExists`): retry the whole
-/// transaction, and the retry finds the saved result.
-pub async fn claim(
-    tx: &mut Conn<'_>,
+/// What an earlier request with `key` produced, when it was this same request (`None`
+/// when the key is new); `IDEMPOTENCY_KEY_REUSED` when it was another request. A replay is
+/// answered from this before any other check, so it returns the original result even if,
+/// say, an account has been frozen since.
+pub async fn saved(
+    conn: &mut Conn<'_>,
     client: ClientId,
     key: &str,
     operation: &str,
     hash: &str,
-    result: uuid::Uuid,
-) -> Result<Claim, StoreError> {
-    let existing: Option<(String, String, ResultId)> = dispatch!(tx, c => {
+) -> Result<Option<uuid::Uuid>, StoreError> {
+    let existing: Option<(String, String, ResultId)> = dispatch!(conn, c => {
         idempotency_keys::table
             .filter(idempotency_keys::client_id.eq(client))
             .filter(idempotency_keys::idempotency_key.eq(key))
@@ -69,17 +69,37 @@ pub async fn claim(
             .await
             .optional()?
     });
-    if let Some((saved_operation, saved_hash, saved_result)) = existing {
-        if saved_operation == operation && saved_hash == hash {
-            return Ok(Claim::Replay(saved_result.0));
+    match existing {
+        None => Ok(None),
+        Some((saved_operation, saved_hash, saved_result)) => {
+            if saved_operation == operation && saved_hash == hash {
+                Ok(Some(saved_result.0))
+            } else {
+                Err(StoreError::NotAllowed {
+                    code: "IDEMPOTENCY_KEY_REUSED",
+                    message: format!(
+                        "this idempotency key was used for a different request \
+                         ({saved_operation}); use a new key for a new request"
+                    ),
+                })
+            }
         }
-        return Err(StoreError::NotAllowed {
-            code: "IDEMPOTENCY_KEY_REUSED",
-            message: format!(
-                "this idempotency key was used for a different request ({saved_operation}); \
-                 use a new key for a new request"
-            ),
-        });
+    }
+}
+
+/// Claims `key` for a request inside its transaction. A concurrent duplicate's insert waits
+/// on this row and then fails on the primary key (`AlreadyExists`): retry the whole
+/// transaction, and the retry finds the saved result.
+pub async fn claim(
+    tx: &mut Conn<'_>,
+    client: ClientId,
+    key: &str,
+    operation: &str,
+    hash: &str,
+    result: uuid::Uuid,
+) -> Result<Claim, StoreError> {
+    if let Some(saved) = saved(tx, client, key, operation, hash).await? {
+        return Ok(Claim::Replay(saved));
     }
     let now = Timestamp::now();
     dispatch!(tx, c => {

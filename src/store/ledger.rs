@@ -16,7 +16,10 @@ use crate::domain::ids::{
     AccountKey, ClientId, LedgerEntryId, PaymentAddressId, PayorKey, PostingId, TransactionId,
     TransferId,
 };
-use crate::domain::ledger::{Bucket, CategoryType, Posting, TransactionStatus, TransactionType};
+use crate::domain::ledger::{
+    BalanceChange, Bucket, CategoryType, Posting, TransactionStatus, TransactionType,
+};
+use crate::domain::money::MAX_BALANCE;
 use crate::domain::status::{CannotTransact, CustomerStatus, check_transact, transacting_statuses};
 use crate::domain::tenancy::Scope;
 
@@ -96,6 +99,8 @@ struct LedgerEntry {
 pub enum PostError {
     /// An account's available balance is short.
     InsufficientFunds(AccountKey),
+    /// The account would hold more than [`MAX_BALANCE`].
+    BalanceLimit(AccountKey),
     /// A party's status forbids money moving.
     CannotTransact(CannotTransact),
     Store(StoreError),
@@ -120,6 +125,10 @@ impl From<PostError> for StoreError {
             PostError::InsufficientFunds(_) => StoreError::NotAllowed {
                 code: "INSUFFICIENT_FUNDS",
                 message: "the account's available balance is too low for this amount".into(),
+            },
+            PostError::BalanceLimit(_) => StoreError::NotAllowed {
+                code: "BALANCE_LIMIT_EXCEEDED",
+                message: "the account would hold more than the platform allows".into(),
             },
             PostError::CannotTransact(why) => StoreError::CannotTransact {
                 reason: why.reason_code(),
@@ -226,6 +235,7 @@ pub async fn post(
                     .filter(accounts::client_id.eq(client_id))
                     .filter(accounts::available_balance.ge(-change.available))
                     .filter(accounts::current_balance.ge(-change.current))
+                    .filter(accounts::current_balance.le(MAX_BALANCE - change.current.max(0)))
                     .filter(accounts::status.eq_any(&allowed))
                     .filter(diesel::dsl::exists(
                         customers::table
@@ -241,20 +251,21 @@ pub async fn post(
             .await?
         });
         if updated == 0 {
-            return Err(explain_refusal(tx, change.account, guarded).await);
+            return Err(explain_refusal(tx, change, guarded).await);
         }
     }
     Ok(())
 }
 
-/// Why an account's balance update matched no row: its status, or its balance.
-async fn explain_refusal(tx: &mut Conn<'_>, account: AccountKey, guarded: bool) -> PostError {
-    let found: Result<Option<(CustomerStatus, CustomerStatus)>, StoreError> = async {
+/// Why an account's balance update matched no row: its status, its balance, or the cap.
+async fn explain_refusal(tx: &mut Conn<'_>, change: BalanceChange, guarded: bool) -> PostError {
+    let account = change.account;
+    let found: Result<Option<(CustomerStatus, CustomerStatus, i64)>, StoreError> = async {
         Ok(dispatch!(tx, c => {
             accounts::table
                 .inner_join(customers::table)
                 .filter(accounts::id.eq(account))
-                .select((customers::status, accounts::status))
+                .select((customers::status, accounts::status, accounts::current_balance))
                 .first(c)
                 .await
                 .optional()?
@@ -264,10 +275,15 @@ async fn explain_refusal(tx: &mut Conn<'_>, account: AccountKey, guarded: bool) 
     match found {
         Err(error) => PostError::Store(error),
         Ok(None) => PostError::Store(StoreError::NotFound),
-        Ok(Some((customer, account_status))) => match check_transact(customer, account_status) {
-            Err(why) if guarded => PostError::CannotTransact(why),
-            _ => PostError::InsufficientFunds(account),
-        },
+        Ok(Some((customer, account_status, current))) => {
+            match check_transact(customer, account_status) {
+                Err(why) if guarded => PostError::CannotTransact(why),
+                _ if change.current > 0 && current > MAX_BALANCE - change.current => {
+                    PostError::BalanceLimit(account)
+                }
+                _ => PostError::InsufficientFunds(account),
+            }
+        }
     }
 }
 

@@ -121,9 +121,10 @@ pub async fn count_payment(
                     ),
                 )
                 .filter(
+                    // `received <= limit - amount`: no sum that could overflow.
                     payment_addresses::lease_value_limit.is_null().or(
-                        (payment_addresses::value_received + amount)
-                            .le(payment_addresses::lease_value_limit.assume_not_null()),
+                        payment_addresses::value_received
+                            .le(payment_addresses::lease_value_limit.assume_not_null() - amount),
                     ),
                 ),
         )

@@ -8,9 +8,10 @@ use super::windowed::{Bind, Condition, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{account_payors, payors};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, dispatch};
+use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::ids::{AccountKey, ClientId, CustomerKey, PayorKey};
 use crate::domain::payor::PayorDetails;
+use crate::domain::status::{Role, check_update};
 use crate::domain::tenancy::Scope;
 
 /// A payor row.
@@ -82,25 +83,51 @@ impl Payor {
     }
 }
 
-/// Inserts a payor; `AlreadyExists` when the customer has one with that `payorId`.
-pub async fn insert(conn: &mut Conn<'_>, scope: &Scope, payor: &Payor) -> Result<(), StoreError> {
-    ensure_in_scope(scope, payor.client_id)?;
-    dispatch!(conn, c => {
-        diesel::insert_into(payors::table).values(payor).execute(c).await?;
-    });
-    Ok(())
+/// The customer's update rule, checked on its locked row inside the caller's transaction.
+async fn ensure_customer_updatable(
+    tx: &mut Conn<'_>,
+    payor: &Payor,
+    role: Role,
+) -> Result<(), StoreError> {
+    let status = super::customers::lock_status(tx, payor.customer_id, payor.client_id).await?;
+    check_update(status, role).map_err(|message| StoreError::NotAllowed {
+        code: "CUSTOMER_CANNOT_BE_UPDATED",
+        message,
+    })
 }
 
-/// Replaces a payor's details by compare-and-set on its version; `Conflict` when it changed.
+/// Inserts a payor while the customer's status allows `role` to update it; `AlreadyExists`
+/// when the customer has one with that `payorId`.
+pub async fn insert(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    payor: &Payor,
+    role: Role,
+) -> Result<(), StoreError> {
+    ensure_in_scope(scope, payor.client_id)?;
+    write_tx!(conn, tx => {
+        ensure_customer_updatable(tx, payor, role).await?;
+        dispatch!(tx, c => {
+            diesel::insert_into(payors::table).values(payor).execute(c).await?;
+        });
+        Ok(())
+    })
+}
+
+/// Replaces a payor's details by compare-and-set on its version (`Conflict` when it
+/// changed), while the customer's status allows `role` to update it.
 pub async fn update(
     conn: &mut Conn<'_>,
     scope: &Scope,
     payor: &Payor,
     details: PayorDetails,
+    role: Role,
 ) -> Result<Payor, StoreError> {
     ensure_in_scope(scope, payor.client_id)?;
     let now = Timestamp::now();
-    let updated = dispatch!(conn, c => {
+    write_tx!(conn, tx => {
+    ensure_customer_updatable(tx, payor, role).await?;
+    let updated = dispatch!(tx, c => {
         diesel::update(
             payors::table
                 .filter(payors::id.eq(payor.id))
@@ -125,6 +152,7 @@ pub async fn update(
         .optional()?
     });
     updated.ok_or(StoreError::Conflict)
+    })
 }
 
 /// A customer's payor by its `payorId`, if the scope reaches it.

@@ -32,19 +32,17 @@ impl Bind {
     }
 }
 
-/// A filter on the inner query: SQL with `?` for each of its binds, in order.
+/// A filter on the inner query: SQL with `?` for each of its binds, in order. The SQL is a
+/// constant (`&'static str`), so no value can ever be spliced into it.
 #[derive(Debug, Clone)]
 pub struct Condition {
-    pub sql: String,
+    pub sql: &'static str,
     pub binds: Vec<Bind>,
 }
 
 impl Condition {
-    pub fn new(sql: impl Into<String>, binds: Vec<Bind>) -> Self {
-        Self {
-            sql: sql.into(),
-            binds,
-        }
+    pub fn new(sql: &'static str, binds: Vec<Bind>) -> Self {
+        Self { sql, binds }
     }
 }
 
@@ -75,7 +73,7 @@ impl TopPerParent<'_> {
         let mut filters = format!("{} IN ({placeholders})", self.parent_column);
         for condition in &self.conditions {
             filters.push_str(" AND (");
-            filters.push_str(&condition.sql);
+            filters.push_str(condition.sql);
             filters.push(')');
             binds.extend(condition.binds.iter().cloned());
         }

@@ -147,7 +147,14 @@ impl PayorMutation {
         let payor =
             store::payors::Payor::new(customer.client_id, customer.id, &input.payor_id, details);
         let mut pooled = rc.db.conn().await?;
-        match store::payors::insert(&mut pooled.conn(), &rc.principal.scope(), &payor).await {
+        match store::payors::insert(
+            &mut pooled.conn(),
+            &rc.principal.scope(),
+            &payor,
+            rc.principal.role(),
+        )
+        .await
+        {
             Ok(()) => Ok(PayorPayload {
                 payor: Payor(payor),
             }),
@@ -211,7 +218,14 @@ impl PayorMutation {
                 payor: Payor(current),
             });
         }
-        let updated = store::payors::update(&mut pooled.conn(), &scope, &current, details).await?;
+        let updated = store::payors::update(
+            &mut pooled.conn(),
+            &scope,
+            &current,
+            details,
+            rc.principal.role(),
+        )
+        .await?;
         Ok(PayorPayload {
             payor: Payor(updated),
         })

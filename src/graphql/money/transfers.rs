@@ -70,6 +70,20 @@ async fn refusal_after_race(rc: &RequestContext, id: TransferId, to: TransferSta
     }
 }
 
+/// The transfer a request produced (now or in the call it replays), as it is now.
+async fn replayed(
+    rc: &RequestContext,
+    pooled: &mut crate::db::DbConn,
+    id: TransferId,
+) -> ApiResult<TransferPayload> {
+    let transfer =
+        store::transfers::find_many_current(&mut pooled.conn(), &rc.principal.scope(), &[id])
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::internal(&"a saved transfer is missing"))?;
+    payload(rc, transfer)
+}
+
 fn payload(
     rc: &RequestContext,
     transfer: store::transfers::Transfer,
@@ -162,16 +176,7 @@ impl TransferMutation {
             ));
         }
         let value = minor_units(rc, "amount", amount, &source.asset_type_id)?;
-        guard_transact("source", &owner_of(rc, &source).await?, &source)?;
-        guard_transact(
-            "destination",
-            &owner_of(rc, &destination).await?,
-            &destination,
-        )?;
         let scope = rc.principal.scope();
-        let mut pooled = rc.db.conn().await?;
-        // Holds past their time no longer count against the available balance.
-        store::transfers::expire_due_of(&mut pooled.conn(), &scope, &[source.id]).await?;
         let hash = idempotency::request_hash(
             "createTransfer",
             &[
@@ -181,6 +186,29 @@ impl TransferMutation {
                 description.as_deref().unwrap_or_default(),
             ],
         );
+        let mut pooled = rc.db.conn().await?;
+        // A replay gets its original transfer before any other check.
+        let saved = idempotency::saved(
+            &mut pooled.conn(),
+            source.client_id,
+            &idempotency_key,
+            "createTransfer",
+            &hash,
+        )
+        .await?;
+        if let Some(id) = saved {
+            return replayed(rc, &mut pooled, TransferId(id)).await;
+        }
+        drop(pooled);
+        guard_transact("source", &owner_of(rc, &source).await?, &source)?;
+        guard_transact(
+            "destination",
+            &owner_of(rc, &destination).await?,
+            &destination,
+        )?;
+        let mut pooled = rc.db.conn().await?;
+        // Holds past their time no longer count against the available balance.
+        store::transfers::expire_due_of(&mut pooled.conn(), &scope, &[source.id]).await?;
         let validity = chrono::Duration::from_std(rc.transfer_validity)
             .map_err(|e| ApiError::internal(&e.to_string()))?;
         let mut tries = 0;
@@ -273,22 +301,38 @@ impl TransferMutation {
                 // A side cannot transact now: the transfer is rejected and its hold released,
                 // under the same key (a replay returns the rejection).
                 let reason = format!("rejected at acceptance: {message}");
-                let rejected = write_tx!(&mut pooled.conn(), tx => {
-                    if claim(tx, client, &idempotency_key, &hash, id).await? == Claim::New {
-                        store::transfers::end_in(tx, id, TransferStatus::Rejected, Some(&reason))
+                let mut tries = 0;
+                let rejected = loop {
+                    let attempt = write_tx!(&mut pooled.conn(), tx => {
+                        if claim(tx, client, &idempotency_key, &hash, id).await? == Claim::New {
+                            store::transfers::end_in(
+                                tx,
+                                id,
+                                TransferStatus::Rejected,
+                                Some(&reason),
+                            )
                             .await?;
+                        }
+                        Ok::<_, StoreError>(())
+                    });
+                    match attempt {
+                        Err(error) if idempotency::is_duplicate_claim(&error) && tries < 3 => {
+                            tries += 1
+                        }
+                        other => break other,
                     }
-                    Ok::<_, StoreError>(())
-                });
+                };
                 match rejected {
                     Ok(()) => {}
                     Err(StoreError::Conflict) => {
+                        drop(pooled);
                         return Err(refusal_after_race(rc, id, TransferStatus::Executed).await);
                     }
                     Err(error) => return Err(error.into()),
                 }
             }
             Err(StoreError::Conflict) => {
+                drop(pooled);
                 return Err(refusal_after_race(rc, id, TransferStatus::Executed).await);
             }
             Err(error) => return Err(error.into()),
@@ -322,6 +366,9 @@ impl TransferMutation {
         match ended {
             Ok(transfer) => payload(rc, transfer),
             Err(StoreError::Conflict) => {
+                // One connection per request at a time: a second one awaited while holding
+                // the first could starve the pool under load.
+                drop(pooled);
                 Err(refusal_after_race(rc, id, TransferStatus::Cancelled).await)
             }
             Err(error) => Err(error.into()),

@@ -175,6 +175,15 @@ impl Account {
             .decode_cursor::<(DateTime<Utc>, uuid::Uuid)>()?
             .map(|(at, id)| (Timestamp(at), TransactionId(id)));
         let filter = filter.unwrap_or_default();
+        // Stored times are years 0001 to 9999 (fixed-width text on SQLite).
+        for (field, at) in [("filter.from", filter.from), ("filter.to", filter.to)] {
+            if at.is_some_and(|t| !(1..=9999).contains(&chrono::Datelike::year(&t))) {
+                return Err(ApiError::bad_input(
+                    field,
+                    "must be within the years 1 to 9999",
+                ));
+            }
+        }
         let page = TransactionsPage {
             filter: store::ledger::TransactionFilter {
                 status: filter.transaction_status,

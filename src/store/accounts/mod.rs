@@ -12,7 +12,7 @@ use diesel_async::RunQueryDsl;
 
 use super::windowed::{Bind, Condition, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
-use crate::db::schema::{accounts, customers};
+use crate::db::schema::accounts;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::account::ProductId;
@@ -121,21 +121,7 @@ pub async fn open(
     let customer_key = account.customer_id;
     let client_id = account.client_id;
     let outcome = write_tx!(conn, tx => {
-        let status = dispatch!(tx, c => {
-            diesel::update(
-                customers::table
-                    .filter(customers::id.eq(customer_key))
-                    .filter(customers::client_id.eq(client_id)),
-            )
-            .set(customers::status.eq(customers::status))
-            .returning(customers::status)
-            .get_result::<AccountStatus>(c)
-            .await
-            .optional()?
-        });
-        let Some(status) = status else {
-            return Err(StoreError::NotFound);
-        };
+        let status = super::customers::lock_status(tx, customer_key, client_id).await?;
         if let Err(message) = check_update(status, role) {
             return Ok(Err(OpenError::CannotUpdate(message)));
         }

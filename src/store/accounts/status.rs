@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::Account;
-use crate::db::schema::{account_status_history, accounts, customers};
+use crate::db::schema::{account_status_history, accounts};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::account::{CloseRefusal, check_close};
@@ -107,13 +107,8 @@ pub async fn change_status(
     let (key, client_id, observed) = (account.id, account.client_id, account.version);
     let closed_at = closing.then_some(now);
     let written = write_tx!(conn, tx => {
-        let customer_status = dispatch!(tx, c => {
-            customers::table
-                .filter(customers::id.eq(account.customer_id))
-                .select(customers::status)
-                .first::<CustomerStatus>(c)
-                .await?
-        });
+        let customer_status =
+            crate::store::customers::lock_status(tx, account.customer_id, client_id).await?;
         if let Err(message) = check_update(customer_status, role) {
             return Ok(Err(AccountChangeError::CustomerCannotBeUpdated(message)));
         }
@@ -172,13 +167,21 @@ pub async fn change_status(
     }
 }
 
-/// Applies a customer's status change to its accounts, inside the customer's transaction:
+/// Applies a customer's status change to its accounts, inside the customer's transaction
+/// (which holds the customer's row, so no account is opened meanwhile):
 /// - into FROZEN (or FROZEN_L2F) from a non-frozen status: every account that is neither
-///   closed nor frozen is frozen, remembering its status;
+///   closed nor frozen is frozen, remembering its status (an `_L2F` account becomes
+///   FROZEN_L2F, so the platform's flag survives);
 /// - out of FROZEN to anything but CLOSED: exactly the accounts the cascade froze return to
 ///   the status they had;
 /// - into CLOSED: every account closes, refused (`ACCOUNT_HAS_FUNDS`) while any holds money
-///   or a hold. The balance condition is in the closing statement itself.
+///   or a hold.
+///
+/// Accounts are locked and changed one by one in key order, the order in which money
+/// movements lock them, so a cascade and a transfer never wait on each other in a cycle.
+/// This cascade is also what keeps the ledger's transact check sound: a customer reaches a
+/// non-transacting status only through it (FROZEN, CLOSED) or from one (PENDING, `_L2F`
+/// forms of those), so checking the account's own row in the balance UPDATE suffices.
 pub async fn cascade_customer_status(
     tx: &mut Conn<'_>,
     customer: CustomerKey,
@@ -187,115 +190,88 @@ pub async fn cascade_customer_status(
     to: CustomerStatus,
     note: &ChangeNote<'_>,
 ) -> Result<(), StoreError> {
-    let now = Timestamp::now();
     let frozen = |s: CustomerStatus| s.base() == CustomerStatus::Frozen;
-    let mut history: Vec<AccountStatusChange> = Vec::new();
-    if to == CustomerStatus::Closed {
-        let open: Vec<(AccountKey, AccountStatus)> = dispatch!(tx, c => {
-            accounts::table
-                .filter(accounts::customer_id.eq(customer))
-                .filter(accounts::client_id.eq(client_id))
-                .filter(accounts::status.ne(AccountStatus::Closed))
-                .select((accounts::id, accounts::status))
-                .load(c)
-                .await?
-        });
-        let closed: Vec<AccountKey> = dispatch!(tx, c => {
-            diesel::update(
-                accounts::table
-                    .filter(accounts::customer_id.eq(customer))
-                    .filter(accounts::client_id.eq(client_id))
-                    .filter(accounts::status.ne(AccountStatus::Closed))
-                    .filter(accounts::current_balance.eq(0))
-                    .filter(accounts::available_balance.eq(0)),
-            )
-            .set((
-                accounts::status.eq(AccountStatus::Closed),
-                accounts::version.eq(accounts::version + 1),
-                accounts::updated_at.eq(now),
-                accounts::closed_at.eq(Some(now)),
-                accounts::frozen_from.eq(None::<AccountStatus>),
-            ))
-            .returning(accounts::id)
-            .get_results(c)
-            .await?
-        });
-        if closed.len() != open.len() {
-            return Err(StoreError::NotAllowed {
-                code: CloseRefusal::HasFunds.code(),
-                message: "the customer's accounts still hold funds or holds; empty them before \
-                          closing the customer"
-                    .into(),
-            });
-        }
-        history.extend(open.into_iter().map(|(account, status)| {
-            AccountStatusChange::new(account, client_id, status, AccountStatus::Closed, note, now)
-        }));
-    } else if frozen(to) && !frozen(from) {
-        let frozen_now: Vec<(AccountKey, Option<AccountStatus>)> = dispatch!(tx, c => {
-            diesel::update(
-                accounts::table
-                    .filter(accounts::customer_id.eq(customer))
-                    .filter(accounts::client_id.eq(client_id))
-                    .filter(accounts::status.ne_all([
-                        AccountStatus::Closed,
-                        AccountStatus::Frozen,
-                        AccountStatus::FrozenL2f,
-                    ])),
-            )
-            .set((
-                accounts::frozen_from.eq(accounts::status.nullable()),
-                accounts::status.eq(AccountStatus::Frozen),
-                accounts::version.eq(accounts::version + 1),
-                accounts::updated_at.eq(now),
-            ))
-            .returning((accounts::id, accounts::frozen_from))
-            .get_results(c)
-            .await?
-        });
-        for (account, was) in frozen_now {
-            let was = was.ok_or_else(|| StoreError::Corrupt("frozen_from not set".into()))?;
-            history.push(AccountStatusChange::new(
-                account,
-                client_id,
-                was,
-                AccountStatus::Frozen,
-                note,
-                now,
-            ));
-        }
-    } else if frozen(from) && !frozen(to) {
-        let restored: Vec<(AccountKey, AccountStatus)> = dispatch!(tx, c => {
-            diesel::update(
-                accounts::table
-                    .filter(accounts::customer_id.eq(customer))
-                    .filter(accounts::client_id.eq(client_id))
-                    .filter(accounts::status.eq(AccountStatus::Frozen))
-                    .filter(accounts::frozen_from.is_not_null()),
-            )
-            .set((
-                accounts::status.eq(accounts::frozen_from.assume_not_null()),
-                accounts::frozen_from.eq(None::<AccountStatus>),
-                accounts::version.eq(accounts::version + 1),
-                accounts::updated_at.eq(now),
-            ))
-            .returning((accounts::id, accounts::status))
-            .get_results(c)
-            .await?
-        });
-        history.extend(restored.into_iter().map(|(account, status)| {
-            AccountStatusChange::new(account, client_id, AccountStatus::Frozen, status, note, now)
-        }));
+    let closing = to == CustomerStatus::Closed;
+    let freezing = frozen(to) && !frozen(from) && !closing;
+    let thawing = frozen(from) && !frozen(to) && !closing;
+    if !(closing || freezing || thawing) {
+        return Ok(());
     }
-    for entry in &history {
+    let now = Timestamp::now();
+    let keys: Vec<AccountKey> = dispatch!(tx, c => {
+        accounts::table
+            .filter(accounts::customer_id.eq(customer))
+            .filter(accounts::client_id.eq(client_id))
+            .filter(accounts::status.ne(AccountStatus::Closed))
+            .order(accounts::id)
+            .select(accounts::id)
+            .load(c)
+            .await?
+    });
+    for key in keys {
+        let account = lock_account(tx, key).await?;
+        let (to_status, frozen_from) = if closing {
+            if check_close(account.current_balance, account.available_balance, false).is_err() {
+                return Err(StoreError::NotAllowed {
+                    code: CloseRefusal::HasFunds.code(),
+                    message: format!(
+                        "account {:?} still holds funds or a hold; empty the customer's \
+                         accounts before closing the customer",
+                        account.external_id
+                    ),
+                });
+            }
+            (AccountStatus::Closed, None)
+        } else if freezing {
+            if frozen(account.status) {
+                continue;
+            }
+            let to = if account.status.is_l2f() {
+                AccountStatus::FrozenL2f
+            } else {
+                AccountStatus::Frozen
+            };
+            (to, Some(account.status))
+        } else {
+            match account.frozen_from {
+                Some(previous) if frozen(account.status) => (previous, None),
+                _ => continue,
+            }
+        };
+        let closed_at = closing.then_some(now);
+        dispatch!(tx, c => {
+            diesel::update(accounts::table.filter(accounts::id.eq(key)))
+                .set((
+                    accounts::status.eq(to_status),
+                    accounts::frozen_from.eq(frozen_from),
+                    accounts::closed_at.eq(closed_at),
+                    accounts::version.eq(accounts::version + 1),
+                    accounts::updated_at.eq(now),
+                ))
+                .execute(c)
+                .await?;
+        });
+        let entry = AccountStatusChange::new(key, client_id, account.status, to_status, note, now);
         dispatch!(tx, c => {
             diesel::insert_into(account_status_history::table)
-                .values(entry)
+                .values(&entry)
                 .execute(c)
                 .await?;
         });
     }
     Ok(())
+}
+
+/// Locks an account's row for the rest of the transaction and reads it as it is now.
+async fn lock_account(tx: &mut Conn<'_>, key: AccountKey) -> Result<Account, StoreError> {
+    let row = dispatch!(tx, c => {
+        diesel::update(accounts::table.filter(accounts::id.eq(key)))
+            .set(accounts::version.eq(accounts::version))
+            .returning(Account::as_returning())
+            .get_result(c)
+            .await?
+    });
+    Ok(row)
 }
 
 /// The status histories of accounts, oldest first.

@@ -321,3 +321,28 @@ pub async fn create_with_account(
         super::accounts::insert(tx, scope, account).await
     })
 }
+
+/// Locks a customer's row for the rest of the caller's transaction and returns its status:
+/// a write that depends on the customer's status (its update or transact rule) holds the
+/// lock while it writes, so a concurrent status change (and its cascade) waits for it or
+/// is seen by it. A no-op UPDATE: SQLite has no `SELECT … FOR UPDATE`, and on SQLite the
+/// write transaction already excludes every other writer.
+pub async fn lock_status(
+    tx: &mut Conn<'_>,
+    key: CustomerKey,
+    client_id: ClientId,
+) -> Result<CustomerStatus, StoreError> {
+    let status = dispatch!(tx, c => {
+        diesel::update(
+            customers::table
+                .filter(customers::id.eq(key))
+                .filter(customers::client_id.eq(client_id)),
+        )
+        .set(customers::status.eq(customers::status))
+        .returning(customers::status)
+        .get_result::<CustomerStatus>(c)
+        .await
+        .optional()?
+    });
+    status.ok_or(StoreError::NotFound)
+}

@@ -642,4 +642,26 @@ both_backends! {
         assert_eq!(corporation["status"], "ACTIVE");
         assert_eq!(statuses(&corporation), pairs(&[(CORPORATION_ACCOUNT, "ACTIVE")]), "{corporation}");
     }
+
+    async fn a_customer_freeze_keeps_an_accounts_platform_flag_and_restores_it(app) {
+        let operator = app.operator_key().await;
+        let operator = operator.expose();
+        let client = client_gid(&app);
+        open_usd(&app, "ind-usd-2").await;
+        ok(&app, operator, crate::money::CHANGE_ACCOUNT_STATUS,
+           json!({ "a": "ind-usd-2", "s": "ACTIVE_L2F", "client": client }), "changeAccountStatus").await;
+
+        crate::money::set_customer_status(&app, app.key(), INDIVIDUAL, "FROZEN").await;
+        let frozen = customer_with_accounts(&app, INDIVIDUAL).await;
+        assert_eq!(statuses(&frozen),
+                   pairs(&[(INDIVIDUAL_ACCOUNT, "FROZEN"), ("ind-usd-2", "FROZEN_L2F")]), "{frozen}");
+        // Still the platform's to act on: the client cannot unfreeze it on its own.
+        let body = change_account(&app, app.key(), "ind-usd-2", "ACTIVE", None, None).await;
+        refused(&body, "INVALID_STATUS_TRANSITION");
+
+        crate::money::set_customer_status(&app, app.key(), INDIVIDUAL, "ACTIVE").await;
+        let thawed = customer_with_accounts(&app, INDIVIDUAL).await;
+        assert_eq!(statuses(&thawed),
+                   pairs(&[(INDIVIDUAL_ACCOUNT, "ACTIVE"), ("ind-usd-2", "ACTIVE_L2F")]), "{thawed}");
+    }
 }
