@@ -28,6 +28,9 @@ pub async fn receive_in(
             });
         }
         transaction.payor_id = Some(address.payor_id);
+        // The address's reference identifies the payment; the payor's own goes in the
+        // description.
+        transaction.description = transaction.payment_reference.take();
         transaction.payment_reference = Some(address.payment_reference.clone());
         transaction.address_id = Some(address.id);
     }
@@ -47,8 +50,9 @@ pub async fn receive_in(
     Ok(())
 }
 
-/// A new incoming payment transaction (TRANSFER_IN, DEPOSIT, POSTED) for `account`.
-pub fn incoming(account: &Account, amount: i64, description: Option<String>) -> AccountTransaction {
+/// A new incoming payment transaction (TRANSFER_IN, DEPOSIT, POSTED) for `account`, with
+/// the payment's own `reference` (see [`receive_in`] for payments through an address).
+pub fn incoming(account: &Account, amount: i64, reference: Option<String>) -> AccountTransaction {
     let mut transaction = AccountTransaction::new(
         account.client_id,
         account.id,
@@ -57,6 +61,6 @@ pub fn incoming(account: &Account, amount: i64, description: Option<String>) -> 
         TransactionStatus::Posted,
         amount,
     );
-    transaction.description = description;
+    transaction.payment_reference = reference;
     transaction
 }

@@ -102,7 +102,7 @@ pub enum PostError {
     /// The account would hold more than [`MAX_BALANCE`].
     BalanceLimit(AccountKey),
     /// A party's status forbids money moving.
-    CannotTransact(CannotTransact),
+    CannotTransact(AccountKey, CannotTransact),
     Store(StoreError),
 }
 
@@ -130,7 +130,7 @@ impl From<PostError> for StoreError {
                 code: "BALANCE_LIMIT_EXCEEDED",
                 message: "the account would hold more than the platform allows".into(),
             },
-            PostError::CannotTransact(why) => StoreError::CannotTransact {
+            PostError::CannotTransact(_, why) => StoreError::CannotTransact {
                 reason: why.reason_code(),
                 message: why.to_string(),
             },
@@ -196,6 +196,30 @@ pub async fn post(
     posting: &Posting,
     must_transact: &[AccountKey],
 ) -> Result<(), PostError> {
+    post_split(
+        tx,
+        client_id,
+        asset_type_id,
+        transaction,
+        &[],
+        posting,
+        must_transact,
+    )
+    .await
+}
+
+/// [`post`], with the entries of some accounts written under another transaction of theirs
+/// (`legs`): an executed transfer's source leg belongs to its hold, the destination leg to
+/// the new TRANSFER_IN, so every transaction's entries stay on its own account.
+pub async fn post_split(
+    tx: &mut Conn<'_>,
+    client_id: ClientId,
+    asset_type_id: &str,
+    transaction: TransactionId,
+    legs: &[(AccountKey, TransactionId)],
+    posting: &Posting,
+    must_transact: &[AccountKey],
+) -> Result<(), PostError> {
     if !posting.is_balanced() {
         return Err(StoreError::Corrupt("an unbalanced posting was refused".into()).into());
     }
@@ -206,7 +230,10 @@ pub async fn post(
             id: LedgerEntryId::new(),
             posting_id,
             client_id,
-            transaction_id: transaction,
+            transaction_id: legs
+                .iter()
+                .find(|(account, _)| Some(*account) == entry.account)
+                .map_or(transaction, |(_, leg)| *leg),
             account_id: entry.account,
             asset_type_id: asset_type_id.to_owned(),
             bucket: entry.bucket,
@@ -277,7 +304,7 @@ async fn explain_refusal(tx: &mut Conn<'_>, change: BalanceChange, guarded: bool
         Ok(None) => PostError::Store(StoreError::NotFound),
         Ok(Some((customer, account_status, current))) => {
             match check_transact(customer, account_status) {
-                Err(why) if guarded => PostError::CannotTransact(why),
+                Err(why) if guarded => PostError::CannotTransact(account, why),
                 _ if change.current > 0 && current > MAX_BALANCE - change.current => {
                     PostError::BalanceLimit(account)
                 }
@@ -326,10 +353,7 @@ pub async fn page_for_accounts(
     limit: i64,
 ) -> Result<Vec<AccountTransaction>, StoreError> {
     let parents: Vec<uuid::Uuid> = accounts.iter().map(|k| k.0).collect();
-    let mut conditions = Vec::new();
-    if let Some(client) = scope.client_id() {
-        conditions.push(Condition::new("client_id = ?", vec![Bind::uuid(client.0)]));
-    }
+    let mut conditions: Vec<Condition> = Condition::scope(scope).into_iter().collect();
     if let Some(status) = filter.status {
         conditions.push(Condition::new(
             "status = ?",
@@ -469,6 +493,20 @@ pub async fn open_holds(conn: &mut Conn<'_>, client: Option<ClientId>) -> Result
             query = query.filter(account_transactions::client_id.eq(client));
         }
         query.count().get_result(c).await?
+    });
+    Ok(n)
+}
+
+/// How many entries sit on another account than their transaction's (always none: each
+/// transaction's entries are on its own account, the outside world's aside).
+pub async fn misattributed_entries(conn: &mut Conn<'_>) -> Result<i64, StoreError> {
+    let n = dispatch!(conn, c => {
+        ledger_entries::table
+            .inner_join(account_transactions::table)
+            .filter(ledger_entries::account_id.ne(account_transactions::account_id.nullable()))
+            .count()
+            .get_result(c)
+            .await?
     });
     Ok(n)
 }

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::windowed::{Bind, Condition, TopPerParent};
+use super::windowed::{Condition, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{account_payors, payors};
 use crate::db::types::Timestamp;
@@ -199,16 +199,10 @@ pub async fn page_for_customers(
     limit: i64,
 ) -> Result<Vec<Payor>, StoreError> {
     let parents: Vec<uuid::Uuid> = customers.iter().map(|k| k.0).collect();
-    let mut conditions = Vec::new();
-    if let Some(client) = scope.client_id() {
-        conditions.push(Condition::new("client_id = ?", vec![Bind::uuid(client.0)]));
-    }
-    if let Some((at, key)) = after {
-        conditions.push(Condition::new(
-            "created_at > ? OR (created_at = ? AND id > ?)",
-            vec![Bind::Timestamp(at), Bind::Timestamp(at), Bind::uuid(key.0)],
-        ));
-    }
+    let conditions: Vec<Condition> = Condition::scope(scope)
+        .into_iter()
+        .chain(Condition::after_created(after.map(|(at, key)| (at, key.0))))
+        .collect();
     TopPerParent {
         table: "payors",
         columns: PAYOR_COLUMNS,

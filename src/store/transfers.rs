@@ -110,7 +110,8 @@ async fn leave_requested(
     );
     let (not_before, not_after) = match to {
         TransferStatus::Expired => (earliest, now),
-        TransferStatus::Executed => (now, latest),
+        // A rejection is an answer to an acceptance in time; past it, the transfer expires.
+        TransferStatus::Executed | TransferStatus::Rejected => (now, latest),
         _ => (earliest, latest),
     };
     let moved = dispatch!(tx, c => {
@@ -174,11 +175,12 @@ pub async fn execute_in(tx: &mut Conn<'_>, id: TransferId) -> Result<Transfer, S
     credit.description = transfer.description.clone();
     credit.transfer_id = Some(transfer.id);
     ledger::insert_transaction(tx, &credit).await?;
-    ledger::post(
+    ledger::post_split(
         tx,
         transfer.client_id,
         &transfer.asset_type_id,
         credit.id,
+        &[(transfer.source_account_id, hold)],
         &Posting::settle(
             transfer.source_account_id,
             transfer.destination_account_id,
@@ -186,7 +188,19 @@ pub async fn execute_in(tx: &mut Conn<'_>, id: TransferId) -> Result<Transfer, S
         ),
         &[transfer.source_account_id, transfer.destination_account_id],
     )
-    .await?;
+    .await
+    .map_err(|error| match error {
+        // Say which side stopped it.
+        ledger::PostError::CannotTransact(account, why) => StoreError::CannotTransact {
+            reason: why.reason_code(),
+            message: if account == transfer.source_account_id {
+                format!("source: {why}")
+            } else {
+                format!("destination: {why}")
+            },
+        },
+        other => other.into(),
+    })?;
     Ok(transfer)
 }
 
@@ -291,6 +305,23 @@ pub async fn expire_due_of(
         expire(conn, id).await?;
     }
     Ok(())
+}
+
+/// Expires every due REQUESTED transfer out of any account of a customer (before its
+/// accounts are weighed for closing: an overdue hold no longer counts).
+pub async fn expire_due_of_customer(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    customer: crate::domain::ids::CustomerKey,
+) -> Result<(), StoreError> {
+    let accounts: Vec<AccountKey> = dispatch!(conn, c => {
+        scoped!(accounts::table, accounts::client_id, scope)
+            .filter(accounts::customer_id.eq(customer))
+            .select(accounts::id)
+            .load(c)
+            .await?
+    });
+    expire_due_of(conn, scope, &accounts).await
 }
 
 /// The sweeper's pass: expires up to `limit` due transfers of every client; returns how

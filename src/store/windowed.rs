@@ -44,6 +44,23 @@ impl Condition {
     pub fn new(sql: &'static str, binds: Vec<Bind>) -> Self {
         Self { sql, binds }
     }
+
+    /// The tenant filter of a scope (none for the operator's).
+    pub fn scope(scope: &crate::domain::tenancy::Scope) -> Option<Self> {
+        scope
+            .client_id()
+            .map(|client| Self::new("client_id = ?", vec![Bind::uuid(client.0)]))
+    }
+
+    /// The rows after a keyset position in (created_at, id) order.
+    pub fn after_created(after: Option<(Timestamp, uuid::Uuid)>) -> Option<Self> {
+        after.map(|(at, key)| {
+            Self::new(
+                "created_at > ? OR (created_at = ? AND id > ?)",
+                vec![Bind::Timestamp(at), Bind::Timestamp(at), Bind::uuid(key)],
+            )
+        })
+    }
 }
 
 /// The first `limit` rows of `table` for each of `parents`, in `order` within each parent.

@@ -61,7 +61,7 @@ pub(crate) fn target_client(
         (None, Some(named)) => Ok(Some(named)),
         (None, None) => Err(ApiError::bad_input(
             "clientId",
-            "the operator must name the client whose customerId this is",
+            "the operator must pass clientId: the client whose own ids (customerId, accountId…) these are",
         )),
     }
 }

@@ -331,6 +331,16 @@ impl CustomerMutation {
         check_external_id(&mut problems, "customerId", &customer_id);
         ApiError::check(problems.into_errors())?;
         let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
+        if status == CustomerStatus::Closed {
+            // Overdue transfers' holds no longer count when the accounts are weighed.
+            let mut pooled = rc.db.conn().await?;
+            store::transfers::expire_due_of_customer(
+                &mut pooled.conn(),
+                &rc.principal.scope(),
+                customer.id,
+            )
+            .await?;
+        }
         // A stale version is a conflict first: the caller decided on a state that is gone.
         if expected_version.is_some_and(|v| v != customer.version) {
             return Err(StoreError::Conflict.into());

@@ -178,9 +178,26 @@ impl AccountMutation {
             return Err(StoreError::Conflict.into());
         }
         let role = rc.principal.role();
+        let from_status = account.status;
         let transition_error =
-            |error| status_transition_error("account", account.status, status, role, error);
+            |error| status_transition_error("account", from_status, status, role, error);
         check_transition(account.status, status, role).map_err(transition_error)?;
+        if status == AccountStatus::Closed {
+            // An overdue hold no longer counts: expire it before weighing the balances.
+            let mut pooled = rc.db.conn().await?;
+            store::transfers::expire_due_of(
+                &mut pooled.conn(),
+                &rc.principal.scope(),
+                &[account.id],
+            )
+            .await?;
+            drop(pooled);
+        }
+        let account = if status == AccountStatus::Closed {
+            load_account(rc, "accountId", &account_id, client_id.as_ref()).await?
+        } else {
+            account
+        };
         if status == AccountStatus::Closed {
             check_close(
                 account.current_balance,

@@ -122,6 +122,15 @@ impl PaymentMutation {
             created_at: now,
         };
         write_tx!(&mut pooled.conn(), tx => {
+            // The transact rule again, on the customer's locked row.
+            let status =
+                store::customers::lock_status(tx, account.customer_id, account.client_id).await?;
+            crate::domain::status::check_transact(status, account.status).map_err(|why| {
+                StoreError::CannotTransact {
+                    reason: why.reason_code(),
+                    message: format!("account: {why}"),
+                }
+            })?;
             store::payment_addresses::insert(tx, &scope, &address).await?;
             store::payors::link_to_account(tx, account.id, payor.id, account.client_id).await
         })?;
@@ -146,7 +155,9 @@ impl PaymentMutation {
         #[graphql(desc = "The client's own id for the account paid into; or addressId.")]
         account_id: Option<String>,
         #[graphql(desc = "The amount, in the account's asset.")] amount: Decimal,
-        #[graphql(desc = "A reference for the payment, shown as its description.")]
+        #[graphql(
+            desc = "The payment's reference: its paymentReference when paid straight to the account, its description when paid through an address (which has its own paymentReference)."
+        )]
         reference: Option<String>,
         #[graphql(desc = "Your key for this request (1 to 200 characters), per client.")]
         idempotency_key: String,
@@ -156,7 +167,7 @@ impl PaymentMutation {
         let rc = request(ctx)?;
         let mut problems = Problems::new();
         check_idempotency_key(&mut problems, &idempotency_key);
-        problems.optional_text("reference", reference.as_deref(), 500);
+        problems.optional_text("reference", reference.as_deref(), 140);
         if address_id.is_some() == account_id.is_some() {
             problems.add("addressId", "give exactly one of addressId and accountId");
         }

@@ -171,9 +171,20 @@ impl Account {
         #[graphql(desc = "Return those after this cursor.")] after: Option<String>,
     ) -> ApiResult<Connection<Transaction>> {
         let request = PageRequest::new(first, after, None, None)?;
-        let after = request
-            .decode_cursor::<(DateTime<Utc>, uuid::Uuid)>()?
-            .map(|(at, id)| (Timestamp(at), TransactionId(id)));
+        let newest_first = order == TransactionOrder::NewestFirst;
+        // A cursor names its order: reading on in the other order would skip or repeat.
+        let after = match request.decode_cursor::<(bool, DateTime<Utc>, uuid::Uuid)>()? {
+            Some((cursor_newest_first, at, id)) if cursor_newest_first == newest_first => {
+                Some((Timestamp(at), TransactionId(id)))
+            }
+            Some(_) => {
+                return Err(ApiError::bad_input(
+                    "after",
+                    "this cursor belongs to the list in the other order",
+                ));
+            }
+            None => None,
+        };
         let filter = filter.unwrap_or_default();
         // Stored times are years 0001 to 9999 (fixed-width text on SQLite).
         for (field, at) in [("filter.from", filter.from), ("filter.to", filter.to)] {
@@ -191,7 +202,7 @@ impl Account {
                 from: filter.from.map(Timestamp),
                 to: filter.to.map(Timestamp),
             },
-            newest_first: order == TransactionOrder::NewestFirst,
+            newest_first,
             after,
             limit: request.size + 1,
         };
@@ -202,7 +213,7 @@ impl Account {
         Ok(Connection::of(
             &request,
             rows,
-            |t| encode_cursor(&(t.transaction_date.0, t.id.0)),
+            |t| encode_cursor(&(newest_first, t.transaction_date.0, t.id.0)),
             |t| Transaction::new(t, self.decimals),
         ))
     }

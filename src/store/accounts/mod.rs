@@ -183,22 +183,14 @@ pub async fn page_for_customers(
     limit: i64,
 ) -> Result<Vec<Account>, StoreError> {
     let parents: Vec<uuid::Uuid> = customers.iter().map(|k| k.0).collect();
-    let mut conditions = Vec::new();
-    if let Some(client) = scope.client_id() {
-        conditions.push(Condition::new("client_id = ?", vec![Bind::uuid(client.0)]));
-    }
+    let mut conditions: Vec<Condition> = Condition::scope(scope).into_iter().collect();
     if let Some(status) = status {
         conditions.push(Condition::new(
             "status = ?",
             vec![Bind::Text(status.as_str().into())],
         ));
     }
-    if let Some((at, key)) = after {
-        conditions.push(Condition::new(
-            "created_at > ? OR (created_at = ? AND id > ?)",
-            vec![Bind::Timestamp(at), Bind::Timestamp(at), Bind::uuid(key.0)],
-        ));
-    }
+    conditions.extend(Condition::after_created(after.map(|(at, key)| (at, key.0))));
     TopPerParent {
         table: "accounts",
         columns: ACCOUNT_COLUMNS,

@@ -192,6 +192,13 @@ async fn assert_ledger_consistent(app: &TestApp) -> Vec<(String, i64)> {
         .await
         .unwrap();
     assert_eq!(unbalanced, 0, "postings whose entries do not sum to zero");
+    let misattributed = ledger::misattributed_entries(&mut pooled.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        misattributed, 0,
+        "entries on another account than their transaction's"
+    );
     let holds = ledger::open_holds(&mut pooled.conn(), Some(client))
         .await
         .unwrap();
