@@ -182,8 +182,8 @@ impl AccountMutation {
         let transition_error =
             |error| status_transition_error("account", from_status, status, role, error);
         check_transition(account.status, status, role).map_err(transition_error)?;
-        if status == AccountStatus::Closed {
-            // An overdue hold no longer counts: expire it before weighing the balances.
+        let account = if status == AccountStatus::Closed {
+            // An overdue hold no longer counts: expire it, then weigh the balances afresh.
             let mut pooled = rc.db.conn().await?;
             store::transfers::expire_due_of(
                 &mut pooled.conn(),
@@ -192,13 +192,7 @@ impl AccountMutation {
             )
             .await?;
             drop(pooled);
-        }
-        let account = if status == AccountStatus::Closed {
-            load_account(rc, "accountId", &account_id, client_id.as_ref()).await?
-        } else {
-            account
-        };
-        if status == AccountStatus::Closed {
+            let account = load_account(rc, "accountId", &account_id, client_id.as_ref()).await?;
             check_close(
                 account.current_balance,
                 account.available_balance,
@@ -208,7 +202,10 @@ impl AccountMutation {
                 code: refusal.code(),
                 message: refusal.message().into(),
             })?;
-        }
+            account
+        } else {
+            account
+        };
         let customer = owner_of(rc, &account).await?;
         check_update(customer.status, role).map_err(|message| ApiError::Rule {
             code: "CUSTOMER_CANNOT_BE_UPDATED",
