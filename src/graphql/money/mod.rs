@@ -2,6 +2,26 @@
 //! finding an account by the client's id, amounts in an asset's units, idempotency keys, and
 //! the transact guard (a fast, explained refusal; the store enforces the same rule in SQL).
 
+/// Runs `$attempt` (an idempotent write transaction, re-evaluated whole on each try) and
+/// retries it while it loses a concurrent duplicate's race for its idempotency key: the
+/// winner commits first, and the retry then finds its saved result. After three losses the
+/// key clash goes out as `CONFLICT` (see `ApiError`'s mapping).
+macro_rules! retrying_duplicate_claims {
+    ($attempt:block) => {{
+        let mut tries = 0;
+        loop {
+            match $attempt {
+                Err(error)
+                    if $crate::store::idempotency::is_duplicate_claim(&error) && tries < 3 =>
+                {
+                    tries += 1
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
 mod accounts;
 mod payments;
 mod payors;

@@ -213,11 +213,9 @@ impl PaymentMutation {
             ],
         );
         let mut pooled = rc.db.conn().await?;
-        // A concurrent duplicate's key row clashes with ours: the retry finds its result.
-        let mut tries = 0;
-        let transaction_id = loop {
+        let transaction_id = retrying_duplicate_claims!({
             let mut transaction = store::deposits::incoming(&account, value, reference.clone());
-            let outcome = write_tx!(&mut pooled.conn(), tx => {
+            write_tx!(&mut pooled.conn(), tx => {
                 let claim = idempotency::claim(
                     tx,
                     account.client_id,
@@ -233,12 +231,8 @@ impl PaymentMutation {
                 store::deposits::receive_in(tx, &mut transaction, &account, address.as_ref())
                     .await?;
                 Ok::<_, StoreError>(transaction.id)
-            });
-            match outcome {
-                Err(error) if idempotency::is_duplicate_claim(&error) && tries < 3 => tries += 1,
-                other => break other?,
-            }
-        };
+            })
+        })?;
         let transaction = store::ledger::find_many(&mut pooled.conn(), &scope, &[transaction_id])
             .await?
             .pop()

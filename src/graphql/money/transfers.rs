@@ -211,8 +211,7 @@ impl TransferMutation {
         store::transfers::expire_due_of(&mut pooled.conn(), &scope, &[source.id]).await?;
         let validity = chrono::Duration::from_std(rc.transfer_validity)
             .map_err(|e| ApiError::internal(&e.to_string()))?;
-        let mut tries = 0;
-        let transfer_id = loop {
+        let transfer_id = retrying_duplicate_claims!({
             let now = Timestamp::now();
             let transfer = store::transfers::Transfer {
                 id: TransferId::new(),
@@ -229,7 +228,7 @@ impl TransferMutation {
                 created_at: now,
                 updated_at: now,
             };
-            let outcome = write_tx!(&mut pooled.conn(), tx => {
+            write_tx!(&mut pooled.conn(), tx => {
                 let claim = idempotency::claim(
                     tx,
                     source.client_id,
@@ -244,12 +243,8 @@ impl TransferMutation {
                 }
                 store::transfers::create_in(tx, &transfer).await?;
                 Ok::<_, StoreError>(transfer.id)
-            });
-            match outcome {
-                Err(error) if idempotency::is_duplicate_claim(&error) && tries < 3 => tries += 1,
-                other => break other?,
-            }
-        };
+            })
+        })?;
         let transfer =
             store::transfers::find_many_current(&mut pooled.conn(), &scope, &[transfer_id])
                 .await?
@@ -281,29 +276,23 @@ impl TransferMutation {
         let (id, client) = (current.id, current.client_id);
         let hash = idempotency::request_hash("acceptTransfer", &[&id.to_string()]);
         let mut pooled = rc.db.conn().await?;
-        let mut tries = 0;
-        let outcome = loop {
-            let attempt = write_tx!(&mut pooled.conn(), tx => {
+        let outcome = retrying_duplicate_claims!({
+            write_tx!(&mut pooled.conn(), tx => {
                 let claim = claim(tx, client, &idempotency_key, &hash, id).await?;
                 if claim == Claim::New {
                     store::transfers::execute_in(tx, id).await?;
                 }
                 Ok::<_, StoreError>(())
-            });
-            match attempt {
-                Err(error) if idempotency::is_duplicate_claim(&error) && tries < 3 => tries += 1,
-                other => break other,
-            }
-        };
+            })
+        });
         match outcome {
             Ok(()) => {}
             Err(StoreError::CannotTransact { message, .. }) => {
                 // A side cannot transact now: the transfer is rejected and its hold released,
                 // under the same key (a replay returns the rejection).
                 let reason = format!("rejected at acceptance: {message}");
-                let mut tries = 0;
-                let rejected = loop {
-                    let attempt = write_tx!(&mut pooled.conn(), tx => {
+                let rejected = retrying_duplicate_claims!({
+                    write_tx!(&mut pooled.conn(), tx => {
                         if claim(tx, client, &idempotency_key, &hash, id).await? == Claim::New {
                             store::transfers::end_in(
                                 tx,
@@ -314,14 +303,8 @@ impl TransferMutation {
                             .await?;
                         }
                         Ok::<_, StoreError>(())
-                    });
-                    match attempt {
-                        Err(error) if idempotency::is_duplicate_claim(&error) && tries < 3 => {
-                            tries += 1
-                        }
-                        other => break other,
-                    }
-                };
+                    })
+                });
                 match rejected {
                     Ok(()) => {}
                     Err(StoreError::Conflict) => {
