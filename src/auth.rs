@@ -135,7 +135,7 @@ pub fn parse_authorization(header: Option<&str>) -> Result<ApiKeySecret, AuthErr
 pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Principal, AuthError> {
     let key = parse_authorization(header)?;
     let mut pooled = db.conn().await.map_err(|_| AuthError::Unavailable)?;
-    let record = store::api_keys::find_by_hash(&mut pooled.conn(), &key.hash())
+    let (record, environment) = store::api_keys::find_by_hash(&mut pooled.conn(), &key.hash())
         .await
         .map_err(|error| {
             if !matches!(error, StoreError::Unavailable(_)) {
@@ -147,9 +147,11 @@ pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Princip
     if record.revoked_at.is_some() {
         return Err(AuthError::Rejected);
     }
-    match (record.role, record.client_id) {
-        (KeyRole::Client, Some(client_id)) => Ok(Principal::client(client_id, record.id)),
-        (KeyRole::Operator, None) => Ok(Principal::operator(record.id)),
+    match (record.role, record.client_id, environment) {
+        (KeyRole::Client, Some(client_id), Some(environment)) => {
+            Ok(Principal::client(client_id, record.id, environment))
+        }
+        (KeyRole::Operator, None, _) => Ok(Principal::operator(record.id)),
         // The table's CHECK makes this impossible; refuse rather than guess.
         _ => Err(AuthError::Rejected),
     }

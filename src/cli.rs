@@ -1,13 +1,16 @@
 //! What each subcommand does: serve, the admin commands (clients, keys, sandbox) and the
-//! schema printer. Secrets are printed to stdout once; logs go to stderr.
+//! schema printer. Secrets are printed to stdout once (the server's new sandbox key is saved
+//! to an owner-only file instead, and shown only on a terminal); logs go to stderr.
 
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 
 use crate::auth::ApiKeySecret;
 use crate::config::{Cli, ClientsCommand, Command, KeysCommand, LogFormat, SandboxCommand};
-use crate::db::Database;
+use crate::db::{Database, DatabaseUrl};
 use crate::domain::ids::ClientId;
 use crate::domain::tenancy::Scope;
 use crate::graphql::{Limits, build_schema, sdl};
@@ -21,6 +24,7 @@ pub fn init_logging(cli: &Cli) -> anyhow::Result<()> {
         .with_context(|| format!("invalid --log-level {:?}", cli.log.log_level))?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let result = match cli.log.log_format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -42,7 +46,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sandbox(SandboxCommand::Create)) => {
             let db = open(&cli).await?;
             let sandbox = seed::create_sandbox(&db).await.map_err(store_error)?;
-            print_sandbox(&sandbox);
+            print_sandbox(
+                &sandbox,
+                &[
+                    format!("  Sandbox API key  : {}", sandbox.key.expose()),
+                    "                     (shown once: only its hash is stored)".to_owned(),
+                ],
+            );
             Ok(())
         }
     }
@@ -70,18 +80,28 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
     } else {
         seed::ensure_sandbox(&db).await.map_err(store_error)?
     };
+    let key_file = sandbox_key_file(&cli.database.settings().map_err(anyhow::Error::msg)?.url);
+    let key_lines = sandbox.as_ref().map(|s| save_sandbox_key(s, &key_file));
     let args = &cli.server;
     let settings = ServerSettings {
         bind: args.bind,
         workers: args.workers,
         body_limit: args.body_limit as usize,
         max_document_bytes: args.max_document_bytes as usize,
+        max_concurrent_uploads: args.max_concurrent_uploads as usize,
         transfer_validity: Duration::from_secs(args.transfer_validity_secs),
         expiry_sweep_interval: Duration::from_millis(args.expiry_sweep_ms),
         limits: Limits {
-            max_depth: args.max_depth as usize,
-            max_complexity: args.max_complexity as usize,
+            max_depth: u64::from(args.max_depth),
+            max_cost: args.max_cost,
+            max_selections: args.max_selections,
+            max_aliases: args.max_aliases,
+            max_response_nodes: args.max_response_nodes,
         },
+        allowances: args.throttle.allowances(),
+        request_timeout: Duration::from_millis(args.request_timeout_ms),
+        body_timeout: Duration::from_millis(args.body_timeout_ms),
+        cors_allowed_origins: args.cors_allowed_origins.clone(),
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
     };
@@ -91,11 +111,12 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
     println!("  GraphQL endpoint : {base}/graphql");
     println!("  GraphiQL         : {base}/");
     println!("  Health, readiness: {base}/healthz, {base}/readyz");
-    match &sandbox {
-        Some(sandbox) => print_sandbox(sandbox),
-        None => println!(
+    match (&sandbox, &key_lines) {
+        (Some(sandbox), Some(key_lines)) => print_sandbox(sandbox, key_lines),
+        _ => println!(
             "  API keys         : `layer2 clients list`, then `layer2 keys create --client <id>` \
-             (the sandbox key was printed when this database was new)"
+             (a sandbox seeded on a new database has its key in {})",
+            key_file.display()
         ),
     }
     tokio::select! {
@@ -128,13 +149,81 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-fn print_sandbox(sandbox: &Sandbox) {
+/// Where the server saves a new sandbox's key: beside an SQLite file (`<file>.sandbox-key`),
+/// or `layer2.sandbox-key` in the working directory for PostgreSQL.
+fn sandbox_key_file(url: &DatabaseUrl) -> PathBuf {
+    let file = match url {
+        DatabaseUrl::Sqlite(path) => {
+            let mut file = path.as_os_str().to_owned();
+            file.push(".sandbox-key");
+            PathBuf::from(file)
+        }
+        DatabaseUrl::Postgres(_) => PathBuf::from("layer2.sandbox-key"),
+    };
+    std::path::absolute(&file).unwrap_or(file)
+}
+
+/// Saves a new sandbox's key to `file` (mode 0600, replacing any older file) and returns the
+/// banner's lines about it: the key itself only when stdout is a terminal, since otherwise
+/// stdout is usually a log.
+fn save_sandbox_key(sandbox: &Sandbox, file: &Path) -> Vec<String> {
+    let terminal = std::io::stdout().is_terminal();
+    let shown = format!("  Sandbox API key  : {}", sandbox.key.expose());
+    match write_owner_only(file, &format!("{}\n", sandbox.key.expose())) {
+        Ok(()) => vec![
+            if terminal {
+                shown
+            } else {
+                "  Sandbox API key  : in the key file (not printed: stdout is not a terminal)"
+                    .into()
+            },
+            format!("  Sandbox key file : {}", file.display()),
+            "                     (mode 0600; the database stores only the key's hash)".into(),
+        ],
+        Err(error) => {
+            tracing::error!(file = %file.display(), %error, "cannot save the sandbox key");
+            if terminal {
+                vec![
+                    shown,
+                    "                     (shown once, not saved: only its hash is stored)".into(),
+                ]
+            } else {
+                vec![format!(
+                    "  Sandbox API key  : not saved ({}: {error}); make one with \
+                     `layer2 keys create --client {}`",
+                    file.display(),
+                    sandbox.client.id
+                )]
+            }
+        }
+    }
+}
+
+/// Writes `contents` to a new file at `path` readable by its owner only; an existing file
+/// (or symlink) there is removed first, so the mode is always the new file's.
+fn write_owner_only(path: &Path, contents: &str) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+/// The banner's lines about a new sandbox; `key_lines` say where its key is.
+fn print_sandbox(sandbox: &Sandbox, key_lines: &[String]) {
     println!(
         "  Sandbox client   : {} ({})",
         sandbox.client.name, sandbox.client.id
     );
-    println!("  Sandbox API key  : {}", sandbox.key.expose());
-    println!("                     (shown once: only its hash is stored)");
+    for line in key_lines {
+        println!("{line}");
+    }
     for customer in &sandbox.customers {
         println!(
             "  Sandbox customer : {} ({})",

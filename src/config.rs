@@ -219,6 +219,12 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1024..=268_435_456))]
     pub max_document_bytes: u64,
 
+    /// Uploads checked and stored at once across the server (each holds its document in
+    /// memory meanwhile); another is refused at once with UNAVAILABLE. 0 refuses every upload.
+    #[arg(long, env = "LAYER2_MAX_CONCURRENT_UPLOADS", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(0..=1024))]
+    pub max_concurrent_uploads: u32,
+
     /// How long a transfer stays REQUESTED (its hold in place) before it expires, in seconds.
     #[arg(long, env = "LAYER2_TRANSFER_VALIDITY_SECS", default_value_t = 300,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
@@ -234,10 +240,46 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u32).range(15..=64))]
     pub max_depth: u32,
 
-    /// Largest query complexity (one point per field, multiplied by page sizes).
-    #[arg(long, env = "LAYER2_MAX_COMPLEXITY", default_value_t = 5_000,
-          value_parser = clap::value_parser!(u32).range(500..=1_000_000))]
-    pub max_complexity: u32,
+    /// Largest query cost: every field counts 1, and the fields below a list count once per
+    /// item its page may hold (`first`/`last`, else 20), fragments as spread.
+    #[arg(long, env = "LAYER2_MAX_COST", default_value_t = 1_000_000,
+          value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
+    pub max_cost: u64,
+
+    /// Most fields a query may select once its fragments are spread (no page multiplication).
+    #[arg(long, env = "LAYER2_MAX_SELECTIONS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(300..=1_000_000))]
+    pub max_selections: u64,
+
+    /// Most aliased fields a query may have once its fragments are spread.
+    #[arg(long, env = "LAYER2_MAX_ALIASES", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_aliases: u64,
+
+    /// Most fields one response may resolve; past it the request fails with
+    /// RESPONSE_TOO_LARGE instead of growing the server's memory.
+    #[arg(long, env = "LAYER2_MAX_RESPONSE_NODES", default_value_t = 500_000,
+          value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
+    pub max_response_nodes: u64,
+
+    /// Longest a request may run once its body is read, in milliseconds, including waits for
+    /// the database; past it the request stops with UNAVAILABLE (HTTP 503).
+    #[arg(long, env = "LAYER2_REQUEST_TIMEOUT_MS", default_value_t = 4_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub request_timeout_ms: u64,
+
+    /// Longest a client may take to send a request body, in milliseconds (HTTP 408 after).
+    #[arg(long, env = "LAYER2_BODY_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub body_timeout_ms: u64,
+
+    /// Browser origins allowed to call /graphql (CORS), comma-separated, e.g.
+    /// `https://app.example.com`; none by default (CORS off).
+    #[arg(long, env = "LAYER2_CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+
+    #[command(flatten)]
+    pub throttle: ThrottleArgs,
 
     /// On SIGTERM/SIGINT, how long /readyz reports 503 before the listener closes, in
     /// milliseconds (lets a load balancer stop sending traffic first).
@@ -253,6 +295,79 @@ pub struct ServerArgs {
     pub no_sandbox: bool,
 }
 
+/// Per-API-key allowances, per environment (the operator gets PRODUCTION's).
+#[derive(Debug, Clone, Args)]
+pub struct ThrottleArgs {
+    /// Requests one SANDBOX key may have running at once (HTTP 429 beyond).
+    #[arg(long, env = "LAYER2_SANDBOX_CONCURRENT_REQUESTS", default_value_t = 4)]
+    pub sandbox_concurrent_requests: u32,
+    /// Requests a second one SANDBOX key may send, sustained.
+    #[arg(long, env = "LAYER2_SANDBOX_REQUESTS_PER_SEC", default_value_t = 50)]
+    pub sandbox_requests_per_sec: u32,
+    /// Requests one SANDBOX key may send at once after a quiet period.
+    #[arg(long, env = "LAYER2_SANDBOX_REQUEST_BURST", default_value_t = 300)]
+    pub sandbox_request_burst: u32,
+    /// Query cost restored each second to a SANDBOX key's bucket.
+    #[arg(long, env = "LAYER2_SANDBOX_COST_PER_SEC", default_value_t = 250_000)]
+    pub sandbox_cost_per_sec: u32,
+    /// Query cost a SANDBOX key's full bucket holds.
+    #[arg(long, env = "LAYER2_SANDBOX_COST_BURST", default_value_t = 5_000_000)]
+    pub sandbox_cost_burst: u32,
+    /// Requests one PRODUCTION key may have running at once (HTTP 429 beyond).
+    #[arg(
+        long,
+        env = "LAYER2_PRODUCTION_CONCURRENT_REQUESTS",
+        default_value_t = 8
+    )]
+    pub production_concurrent_requests: u32,
+    /// Requests a second one PRODUCTION key may send, sustained.
+    #[arg(
+        long,
+        env = "LAYER2_PRODUCTION_REQUESTS_PER_SEC",
+        default_value_t = 200
+    )]
+    pub production_requests_per_sec: u32,
+    /// Requests one PRODUCTION key may send at once after a quiet period.
+    #[arg(long, env = "LAYER2_PRODUCTION_REQUEST_BURST", default_value_t = 1_000)]
+    pub production_request_burst: u32,
+    /// Query cost restored each second to a PRODUCTION key's bucket.
+    #[arg(
+        long,
+        env = "LAYER2_PRODUCTION_COST_PER_SEC",
+        default_value_t = 1_000_000
+    )]
+    pub production_cost_per_sec: u32,
+    /// Query cost a PRODUCTION key's full bucket holds.
+    #[arg(
+        long,
+        env = "LAYER2_PRODUCTION_COST_BURST",
+        default_value_t = 20_000_000
+    )]
+    pub production_cost_burst: u32,
+}
+
+impl ThrottleArgs {
+    pub fn allowances(&self) -> crate::graphql::limits::throttle::Allowances {
+        use crate::graphql::limits::throttle::{Allowance, Allowances};
+        Allowances {
+            sandbox: Allowance {
+                concurrent_requests: self.sandbox_concurrent_requests,
+                requests_per_sec: self.sandbox_requests_per_sec,
+                request_burst: self.sandbox_request_burst,
+                cost_per_sec: self.sandbox_cost_per_sec,
+                cost_burst: self.sandbox_cost_burst,
+            },
+            production: Allowance {
+                concurrent_requests: self.production_concurrent_requests,
+                requests_per_sec: self.production_requests_per_sec,
+                request_burst: self.production_request_burst,
+                cost_per_sec: self.production_cost_per_sec,
+                cost_burst: self.production_cost_burst,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +376,15 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn default_allowances_are_the_documented_ones() {
+        let cli = Cli::try_parse_from(["layer2"]).expect("parses");
+        assert_eq!(
+            cli.server.throttle.allowances(),
+            crate::graphql::limits::throttle::Allowances::default()
+        );
     }
 
     #[test]

@@ -320,6 +320,15 @@ impl Database {
         self.main.get().await
     }
 
+    /// True when every connection of the main pool is in use and requests wait for one.
+    pub fn saturated(&self) -> bool {
+        let status = match &self.main {
+            Pools::Pg(pool) => pool.status(),
+            Pools::Sqlite(pool) => pool.status(),
+        };
+        status.available == 0 && status.waiting > 0 && status.size >= status.max_size
+    }
+
     /// True when the database answers a trivial query (on the health connection).
     pub async fn ping(&self) -> bool {
         let Ok(mut pooled) = self.health.get().await else {
@@ -375,8 +384,12 @@ impl Pools {
                             &mut conn,
                             StatementCounter(statements),
                         );
+                        // A lock wait gives up well before the statement timeout, so a
+                        // locked table answers UNAVAILABLE instead of holding connections.
+                        let lock_ms = (timeout_ms / 4).max(1);
                         conn.batch_execute(&format!(
-                            "SET statement_timeout = {timeout_ms}; SET TIME ZONE 'UTC'"
+                            "SET statement_timeout = {timeout_ms}; SET lock_timeout = {lock_ms}; \
+                             SET TIME ZONE 'UTC'"
                         ))
                         .await
                         .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
@@ -388,6 +401,8 @@ impl Pools {
                 Ok(Self::Pg(pool_of!(manager, settings, size)?))
             }
             DatabaseUrl::Sqlite(path) => {
+                // SQLite has one writer at a time, so writers queue on busy_timeout; a request
+                // that waits longer than its deadline answers UNAVAILABLE at the deadline.
                 let busy = settings.statement_timeout;
                 let mut config = ManagerConfig::<SqliteConn>::default();
                 config.custom_setup = Box::new(move |path| {
@@ -496,6 +511,38 @@ fn open_sqlite(path: &str, busy: Duration) -> Result<SqliteConnection, diesel::C
     Ok(conn)
 }
 
+/// Makes the SQLite file readable and writable by its owner only (0600): creates it so before
+/// SQLite opens it, and tightens an existing file and its `-wal`/`-shm` companions. SQLite
+/// gives a new `-wal` or `-shm` file the mode of the database file, so they follow. (Not the
+/// umask: that is process-wide, racy against threads creating files meanwhile, and needs
+/// `unsafe`.) A file we may not chmod (someone else's) is only warned about.
+fn restrict_sqlite_files(path: &std::path::Path) -> Result<(), OpenError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map_err(|e| OpenError::Connect(format!("{}: {e}", path.display())))?;
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let file = PathBuf::from(file);
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue; // not there: SQLite creates it with the database file's mode
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            let tightened = std::fs::Permissions::from_mode(0o600);
+            if let Err(error) = std::fs::set_permissions(&file, tightened) {
+                tracing::warn!(file = %file.display(), %error, "cannot restrict to mode 0600");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Applies the embedded migrations of the URL's backend, on a blocking thread.
 async fn migrate(settings: &DbSettings) -> Result<(), OpenError> {
     use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
@@ -529,6 +576,7 @@ async fn migrate(settings: &DbSettings) -> Result<(), OpenError> {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
                 }
+                restrict_sqlite_files(&path)?;
                 let mut conn = open_sqlite(&path.to_string_lossy(), busy)
                     .map_err(|e| OpenError::Connect(e.to_string()))?;
                 conn.run_pending_migrations(SQLITE_MIGRATIONS)

@@ -1,6 +1,7 @@
 //! Who is calling, and which tenant's data that caller may reach. A `Scope` is required by
 //! every store function on tenant data; only authentication (and seeding) can make one.
 
+use super::client::Environment;
 use super::ids::{ApiKeyId, ClientId};
 
 /// The authenticated caller. Its fields are private and its constructors crate-private:
@@ -9,6 +10,8 @@ use super::ids::{ApiKeyId, ClientId};
 pub struct Principal {
     caller: Caller,
     key_id: ApiKeyId,
+    /// The client's environment; the operator counts as PRODUCTION.
+    environment: Environment,
 }
 
 /// Who a principal is.
@@ -21,10 +24,11 @@ pub enum Caller {
 }
 
 impl Principal {
-    pub(crate) fn client(client_id: ClientId, key_id: ApiKeyId) -> Self {
+    pub(crate) fn client(client_id: ClientId, key_id: ApiKeyId, environment: Environment) -> Self {
         Self {
             caller: Caller::Client(client_id),
             key_id,
+            environment,
         }
     }
 
@@ -32,7 +36,14 @@ impl Principal {
         Self {
             caller: Caller::Operator,
             key_id,
+            environment: Environment::Production,
         }
+    }
+
+    /// SANDBOX or PRODUCTION: which limits and conveniences apply (the operator's are
+    /// PRODUCTION's).
+    pub fn environment(&self) -> Environment {
+        self.environment
     }
 
     pub fn caller(&self) -> Caller {
@@ -116,7 +127,7 @@ mod tests {
     #[test]
     fn client_scope_includes_only_its_own_rows() {
         let own = ClientId::new();
-        let scope = Principal::client(own, ApiKeyId::new()).scope();
+        let scope = Principal::client(own, ApiKeyId::new(), Environment::Sandbox).scope();
         assert!(scope.includes(own));
         assert!(!scope.includes(ClientId::new()));
         assert_eq!(scope.client_id(), Some(own));

@@ -179,7 +179,10 @@ impl From<StoreError> for ApiError {
                 Self::CannotTransact { reason, message }
             }
             StoreError::Unavailable(detail) => {
-                tracing::warn!(%detail, "database unavailable");
+                // Once per failed field, so at debug: a pool running dry would otherwise log
+                // thousands of lines for one request. The request's log line counts the
+                // UNAVAILABLE errors, at warn.
+                tracing::debug!(%detail, "database unavailable");
                 Self::Unavailable
             }
             other => Self::internal(&other),

@@ -6,6 +6,7 @@ pub mod customer_inputs;
 pub mod customers;
 pub mod error;
 mod error_codes;
+pub mod limits;
 pub mod loaders;
 pub mod money;
 pub mod node;
@@ -21,6 +22,18 @@ use crate::domain::tenancy::Principal;
 use error::{ApiError, ApiResult};
 
 /// Every read of the API.
+///
+/// Cost rules (measured before anything runs; a request over a limit is refused with
+/// GRAPHQL_VALIDATION_FAILED and `extensions.cost`): every field counts 1, scalars and
+/// introspection fields included. A field taking `first`/`last` counts the fields below it
+/// once per item of the page it asks for (its `first`/`last`, else 20; at most 100); any
+/// other list of objects counts the fields below it 20 times. Fragments count as spread and
+/// aliases and repeated selections count each time. Server defaults: cost 1,000,000; 5,000
+/// fields once fragments are spread; depth 16; 200 aliases; and 500,000 fields resolved per
+/// response (RESPONSE_TOO_LARGE beyond). Every response reports `extensions.cost { requested,
+/// actual, throttle { limit, remaining, resetAt } }`: the requested cost is charged to the API
+/// key's cost bucket, and a key whose bucket or request rate is spent gets HTTP 429
+/// RATE_LIMITED with `Retry-After`.
 #[derive(MergedObject, Default)]
 pub struct Query(
     query::NodeQuery,
@@ -46,21 +59,7 @@ pub struct Mutation(
 /// The schema type served on /graphql.
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Limits applied to every operation.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_depth: usize,
-    pub max_complexity: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_depth: 16,
-            max_complexity: 5_000,
-        }
-    }
-}
+pub use limits::Limits;
 
 /// Per-request data: who is calling, and the database. Built in the HTTP handler after
 /// authentication, so every resolver runs for a known principal.
@@ -75,6 +74,16 @@ pub struct RequestContext {
     /// Set once a document's bytes were read: one download per request keeps a request's
     /// memory bounded.
     pub content_downloaded: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Set by the request's first upload: one file per request, so aliased upload mutations
+    /// cannot store several.
+    pub upload_claimed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The server's upload slots (`--max-concurrent-uploads`); an upload that finds none free
+    /// is refused at once.
+    pub upload_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The per-key allowances the request's cost is charged to.
+    pub throttle: std::sync::Arc<limits::throttle::Throttle>,
+    /// What the request cost, for the response's `extensions.cost`.
+    pub cost: std::sync::Arc<limits::CostRecord>,
 }
 
 /// The request's context; missing only if a request bypassed the handler.
@@ -83,13 +92,29 @@ pub fn request<'a>(ctx: &'a Context<'_>) -> ApiResult<&'a RequestContext> {
         .map_err(|e| ApiError::internal(&format!("request context missing: {}", e.message)))
 }
 
-/// Builds the schema with its limits.
+/// Builds the schema with its limits, with "Did you mean…" suggestions in validation errors.
 pub fn build_schema(limits: Limits) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(error_codes::ErrorCodesFactory)
-        .finish()
+    schema_with(limits, true)
+}
+
+/// The same schema without suggestions, for every caller but SANDBOX clients (suggestions
+/// help a developer, and map the schema for anyone else).
+pub fn build_quiet_schema(limits: Limits) -> AppSchema {
+    schema_with(limits, false)
+}
+
+/// The guard measures and refuses before async-graphql's own validation runs, so that
+/// validation only ever sees documents of bounded size; it replaces async-graphql's depth and
+/// complexity limits, which count neither page sizes nor fragments in bounded time.
+fn schema_with(limits: Limits, suggestions: bool) -> AppSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(limits::guard::QueryGuard(limits))
+        .extension(error_codes::ErrorCodesFactory);
+    if suggestions {
+        builder.finish()
+    } else {
+        builder.disable_suggestions().finish()
+    }
 }
 
 /// The schema as SDL, sorted, as checked in at `schema.graphql`.

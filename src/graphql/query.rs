@@ -43,7 +43,7 @@ impl NodeQuery {
 
     /// Any object by its global id, if the caller may see it; null otherwise (an object of
     /// another client is indistinguishable from one that does not exist). A document
-    /// requirement is a node once a file is uploaded for it.
+    /// requirement is a node whether or not a file is uploaded for it.
     async fn node(
         &self,
         ctx: &Context<'_>,
@@ -88,11 +88,9 @@ impl NodeQuery {
                     })
             }
             NodeKind::ApplicationDocument => {
-                store::applications::find_document(conn, &scope, DocumentId(key))
+                ApplicationDocument::find(conn, &scope, DocumentId(key), rc.principal)
                     .await?
-                    .map(|d| {
-                        Node::ApplicationDocument(ApplicationDocument::uploaded(d, rc.principal))
-                    })
+                    .map(Node::ApplicationDocument)
             }
             NodeKind::Account => {
                 match store::accounts::find_many(conn, &scope, &[AccountKey(key)])

@@ -1,5 +1,5 @@
 //! Liveness (`/healthz`: the process answers, no database) and readiness (`/readyz`: the
-//! database answers and the server is not draining for shutdown).
+//! database answers in time, the pool is not saturated, and the server is not draining).
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::AppState;
 
-const PING_TIMEOUT: Duration = Duration::from_secs(2);
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
@@ -17,6 +17,11 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.is_draining() {
         return HttpResponse::ServiceUnavailable().json(json!({ "status": "draining" }));
+    }
+    if state.db.saturated() {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header((actix_web::http::header::RETRY_AFTER, "1"))
+            .json(json!({ "status": "saturated" }));
     }
     match tokio::time::timeout(PING_TIMEOUT, state.db.ping()).await {
         Ok(true) => HttpResponse::Ok().json(json!({ "status": "ready" })),

@@ -6,25 +6,65 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{
-    ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+    ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER,
+    WWW_AUTHENTICATE,
 };
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use futures_util::StreamExt;
 use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::AppState;
 use super::request_log::OperationInfo;
 use crate::auth::{self, AuthError};
+use crate::domain::client::Environment;
 use crate::domain::tenancy::Principal;
 use crate::graphql::RequestContext;
+use crate::graphql::limits::CostRecord;
+use crate::graphql::limits::throttle::Throttled;
 
 /// A GraphQL-shaped error body with an HTTP status, for refusals before execution.
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     }))
+}
+
+/// HTTP 429 for a key past its allowance, with `Retry-After`.
+fn throttled_response(throttled: &Throttled) -> HttpResponse {
+    let mut response = HttpResponse::build(StatusCode::TOO_MANY_REQUESTS).json(json!({
+        "errors": [{
+            "message": throttled.message(),
+            "extensions": { "code": "RATE_LIMITED", "retryAfter": throttled.retry_after_secs() }
+        }]
+    }));
+    insert_header(
+        &mut response,
+        RETRY_AFTER,
+        &throttled.retry_after_secs().to_string(),
+    );
+    response
+}
+
+/// HTTP 408 for a body that did not arrive in time.
+fn body_timeout_response(timeout: Duration) -> HttpResponse {
+    error_response(
+        StatusCode::REQUEST_TIMEOUT,
+        "REQUEST_TIMEOUT",
+        &format!(
+            "the request body did not arrive within {} ms",
+            timeout.as_millis()
+        ),
+    )
+}
+
+fn insert_header(response: &mut HttpResponse, name: HeaderName, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
 }
 
 /// Authenticates every request to /graphql before its body is read; 401 ends it there.
@@ -46,6 +86,11 @@ pub async fn require_api_key(
         .map(|v| v.to_str().unwrap_or_default());
     match auth::authenticate(&state.db, header).await {
         Ok(principal) => {
+            // Held until the response is built: the key's place among its running requests.
+            let _running = match state.throttle.admit(&principal) {
+                Ok(running) => running,
+                Err(throttled) => return Ok(req.into_response(throttled_response(&throttled))),
+            };
             req.extensions_mut().insert(principal);
             next.call(req)
                 .await
@@ -88,7 +133,7 @@ pub async fn post(
         let content_type = content_type.to_owned();
         return post_multipart(&state, &req, content_type, payload).await;
     }
-    if !essence.eq_ignore_ascii_case("application/json") {
+    if !super::media::is_json_request(content_type) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
@@ -111,21 +156,29 @@ pub async fn post(
     if declared.is_some_and(|n| n > limit) {
         return too_large();
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let Ok(chunk) = chunk else {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "the request body could not be read",
-            );
-        };
-        if body.len() + chunk.len() > limit {
-            return too_large();
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let Ok(chunk) = chunk else {
+                return Err(error_response(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "the request body could not be read",
+                ));
+            };
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(body)
+    };
+    let body = match tokio::time::timeout(state.body_timeout, read).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(refused)) => return refused,
+        Err(_) => return body_timeout_response(state.body_timeout),
+    };
+    let request: async_graphql::Request = match super::media::json_request(&body) {
         Ok(request) => request,
         Err(_) if body.first() == Some(&b'[') => {
             return error_response(
@@ -194,7 +247,15 @@ async fn post_multipart(
     let options = async_graphql::http::MultipartOptions::default()
         .max_file_size(part_limit)
         .max_num_files(1);
-    match async_graphql::http::receive_body(Some(content_type), reader, options).await {
+    let received = tokio::time::timeout(
+        state.body_timeout,
+        async_graphql::http::receive_body(Some(content_type), reader, options),
+    )
+    .await;
+    let Ok(received) = received else {
+        return body_timeout_response(state.body_timeout);
+    };
+    match received {
         Ok(request) => {
             // The parts besides the file get the JSON body's limit.
             let size = request.query.len()
@@ -227,7 +288,7 @@ async fn post_multipart(
 
 /// `GET /graphql?query=…&variables=…&operationName=…`: queries only.
 pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let request = match async_graphql::http::parse_query_string(req.query_string()) {
+    let request = match super::media::query_string_request(req.query_string()) {
         Ok(request) => request,
         Err(error) => {
             return error_response(
@@ -303,6 +364,9 @@ async fn execute(
     req: &HttpRequest,
     request: async_graphql::Request,
 ) -> HttpResponse {
+    let Some(media) = super::media::negotiate(req.headers()) else {
+        return super::media::not_acceptable();
+    };
     if has_nul(&request.variables)
         || request.query.contains('\0')
         || request.query.to_ascii_lowercase().contains("\\u0000")
@@ -324,6 +388,7 @@ async fn execute(
         .operation_name
         .clone()
         .or_else(|| operation_name_in(&request.query));
+    let cost = Arc::new(CostRecord::default());
     let request = crate::graphql::loaders::attach(request, &state.db, principal.scope()).data(
         RequestContext {
             principal,
@@ -331,9 +396,59 @@ async fn execute(
             max_document_bytes: state.max_document_bytes,
             transfer_validity: state.transfer_validity,
             content_downloaded: Default::default(),
+            upload_claimed: Default::default(),
+            upload_slots: state.upload_slots.clone(),
+            throttle: state.throttle.clone(),
+            cost: cost.clone(),
         },
     );
-    let response = state.schema.execute(request).await;
+    let schema = match principal.environment() {
+        Environment::Sandbox => state.schema.clone(),
+        Environment::Production => state.quiet_schema.clone(),
+    };
+    // On the deadline, or when the client goes away, the work stops where it is: its
+    // statements stop, and a connection left inside a transaction is discarded by the pool
+    // rather than reused. The stopped work is dropped on the main runtime, where SQLite's
+    // wrapper may wait for its blocking call to end (on one of actix's single-threaded
+    // workers that wait would panic in diesel-async).
+    let mut work = Work::new(state.runtime.clone(), async move {
+        schema.execute(request).await
+    });
+    let gone = client_gone(req);
+    let finished = tokio::select! {
+        finished = tokio::time::timeout(state.request_timeout, work.finish()) => finished,
+        () = gone => {
+            // Nobody is left to answer: the work is aborted with `work` dropped here.
+            tracing::info!(target: "layer2::request", "client went away; request stopped");
+            return HttpResponse::build(StatusCode::BAD_REQUEST).finish();
+        }
+    };
+    let mut response = match finished {
+        Ok(Ok(response)) => response,
+        Ok(Err(error)) => {
+            let id =
+                crate::graphql::error::ApiError::internal(&format!("execution failed: {error}"));
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", &id.message());
+        }
+        Err(_) => {
+            let mut response = error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                &format!(
+                    "the request did not finish within its deadline of {} ms; retry shortly",
+                    state.request_timeout.as_millis()
+                ),
+            );
+            insert_header(&mut response, RETRY_AFTER, "1");
+            response.extensions_mut().insert(OperationInfo {
+                name: operation,
+                error_codes: vec!["UNAVAILABLE".into()],
+                principal: Some(principal),
+            });
+            return response;
+        }
+    };
+    report_cost(&mut response, &cost);
     let error_codes: Vec<String> = response
         .errors
         .iter()
@@ -345,8 +460,8 @@ async fn execute(
                 .unwrap_or_default()
         })
         .collect();
-    let body = match serde_json::to_vec(&response) {
-        Ok(body) => body,
+    let (status, body) = match super::media::encode(media, &response) {
+        Ok(encoded) => encoded,
         Err(_) => {
             return error_response(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -355,17 +470,130 @@ async fn execute(
             );
         }
     };
-    let mut http = HttpResponse::Ok();
+    let mut http = HttpResponse::build(status);
     for (name, value) in response.http_headers.iter() {
         if let Ok(value) = value.to_str() {
             http.append_header((name.as_str(), value));
         }
     }
-    let mut http = http.content_type("application/json").body(body);
+    let mut http = http.content_type(media.content_type()).body(body);
+    cost_headers(&mut http, &cost);
     http.extensions_mut().insert(OperationInfo {
         name: operation,
         error_codes,
         principal: Some(principal),
     });
     http
+}
+
+/// `extensions.cost` of a response: what the query was measured to cost before it ran, the
+/// fields it resolved, and where the key's cost bucket stands.
+fn report_cost(response: &mut async_graphql::Response, cost: &CostRecord) {
+    let mut report = json!({ "requested": cost.requested(), "actual": cost.actual() });
+    if let Some(bucket) = cost.bucket() {
+        let reset_at =
+            chrono::Utc::now() + chrono::Duration::from_std(bucket.full_in).unwrap_or_default();
+        report["throttle"] = json!({
+            "limit": bucket.limit,
+            "remaining": bucket.remaining,
+            "resetAt": reset_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+    }
+    if let Ok(value) = async_graphql::Value::from_json(report) {
+        response.extensions.insert("cost".into(), value);
+    }
+}
+
+/// `RateLimit-*` headers (IETF draft) for the key's cost bucket, and for a refused request
+/// HTTP 429 with `Retry-After`.
+fn cost_headers(http: &mut HttpResponse, cost: &CostRecord) {
+    if let Some(throttled) = cost.throttled() {
+        *http.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        insert_header(http, RETRY_AFTER, &throttled.retry_after_secs().to_string());
+    }
+    if let Some(bucket) = cost.bucket() {
+        let reset = bucket.full_in.as_secs_f64().ceil() as u64;
+        insert_header(
+            http,
+            HeaderName::from_static("ratelimit-limit"),
+            &bucket.limit.to_string(),
+        );
+        insert_header(
+            http,
+            HeaderName::from_static("ratelimit-remaining"),
+            &bucket.remaining.to_string(),
+        );
+        insert_header(
+            http,
+            HeaderName::from_static("ratelimit-reset"),
+            &reset.to_string(),
+        );
+    }
+}
+
+type Execution = std::pin::Pin<Box<dyn Future<Output = async_graphql::Response> + Send>>;
+
+/// A request's GraphQL work, run on the request's own worker (so that its loaders batch as
+/// they do); if the request ends first, the unfinished work is handed to the main runtime to
+/// be dropped there.
+struct Work {
+    runtime: tokio::runtime::Handle,
+    execution: Option<Execution>,
+}
+
+impl Work {
+    fn new(
+        runtime: tokio::runtime::Handle,
+        execution: impl Future<Output = async_graphql::Response> + Send + 'static,
+    ) -> Self {
+        Self {
+            runtime,
+            execution: Some(Box::pin(execution)),
+        }
+    }
+
+    async fn finish(&mut self) -> Result<async_graphql::Response, &'static str> {
+        let execution = self.execution.as_mut().ok_or("the work already finished")?;
+        let response = execution.await;
+        self.execution = None;
+        Ok(response)
+    }
+}
+
+impl Drop for Work {
+    fn drop(&mut self) {
+        if let Some(unfinished) = self.execution.take() {
+            drop(self.runtime.spawn(async move { drop(unfinished) }));
+        }
+    }
+}
+
+/// A second handle on a connection's socket, kept with the connection, to notice the client
+/// going away while its request runs (actix-web does not tell a handler).
+struct PeerSocket(socket2::Socket);
+
+/// Keeps a [`PeerSocket`] for every TCP connection (called by actix-web once per connection).
+pub fn remember_peer(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>()
+        && let Ok(socket) = socket2::SockRef::from(stream).try_clone()
+    {
+        data.insert(PeerSocket(socket));
+    }
+}
+
+/// Resolves when the client has closed its connection (or reset it); never otherwise, and
+/// never when the connection is unknown or the client sends more data (pipelining).
+async fn client_gone(req: &HttpRequest) {
+    let probe = req
+        .conn_data::<PeerSocket>()
+        .and_then(|peer| peer.0.try_clone().ok())
+        .and_then(|socket| tokio::net::TcpStream::from_std(socket.into()).ok());
+    let Some(probe) = probe else {
+        return std::future::pending().await;
+    };
+    let mut byte = [0u8; 1];
+    match probe.peek(&mut byte).await {
+        Ok(0) | Err(_) => {}
+        Ok(_) => std::future::pending().await,
+    }
 }

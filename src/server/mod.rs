@@ -4,6 +4,7 @@
 mod graphiql;
 mod health;
 pub mod http_graphql;
+mod media;
 mod request_log;
 
 use std::net::SocketAddr;
@@ -12,11 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::db::Database;
-use crate::graphql::{AppSchema, Limits, build_schema};
+use crate::graphql::limits::throttle::{Allowance, Allowances, Throttle};
+use crate::graphql::{AppSchema, Limits, build_quiet_schema, build_schema};
 
 /// What the server needs besides the database.
 #[derive(Debug, Clone)]
@@ -27,11 +29,21 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Largest document a multipart upload may carry, in bytes.
     pub max_document_bytes: usize,
+    /// Uploads checked and stored at once across the server; more are refused (0: all).
+    pub max_concurrent_uploads: usize,
     /// How long a transfer stays REQUESTED before it expires.
     pub transfer_validity: Duration,
     /// How often the background sweeper expires overdue transfers.
     pub expiry_sweep_interval: Duration,
     pub limits: Limits,
+    /// Per-key allowances (concurrency, request rate, cost rate) per environment.
+    pub allowances: Allowances,
+    /// Longest a request may run once its body is read.
+    pub request_timeout: Duration,
+    /// Longest a client may take to send a request body.
+    pub body_timeout: Duration,
+    /// Browser origins allowed to call /graphql; empty means CORS is off.
+    pub cors_allowed_origins: Vec<String>,
     pub shutdown_grace: Duration,
     pub shutdown_timeout: Duration,
 }
@@ -44,9 +56,18 @@ impl ServerSettings {
             workers: 2,
             body_limit: 1_048_576,
             max_document_bytes: 10 * 1024 * 1024,
+            max_concurrent_uploads: 4,
             transfer_validity: Duration::from_secs(300),
             expiry_sweep_interval: Duration::from_secs(5),
             limits: Limits::default(),
+            // Tests drive many requests from one key; those about allowances set their own.
+            allowances: Allowances {
+                sandbox: Allowance::generous(),
+                production: Allowance::generous(),
+            },
+            request_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            cors_allowed_origins: Vec::new(),
             shutdown_grace: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(5),
         }
@@ -55,10 +76,20 @@ impl ServerSettings {
 
 /// State shared by every worker.
 pub struct AppState {
+    /// The schema for SANDBOX clients, with field suggestions in validation errors.
     pub schema: AppSchema,
+    /// The schema for everyone else, without suggestions.
+    pub quiet_schema: AppSchema,
+    pub throttle: Arc<Throttle>,
+    pub request_timeout: Duration,
+    pub body_timeout: Duration,
+    /// The main runtime, where GraphQL work runs so that it can be aborted safely.
+    pub runtime: tokio::runtime::Handle,
     pub db: Database,
     pub body_limit: usize,
     pub max_document_bytes: usize,
+    /// One permit per upload in progress (`max_concurrent_uploads`).
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
     pub transfer_validity: Duration,
     draining: Arc<AtomicBool>,
 }
@@ -115,17 +146,31 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
     let draining = Arc::new(AtomicBool::new(false));
     let state = web::Data::new(AppState {
         schema: build_schema(settings.limits),
+        quiet_schema: build_quiet_schema(settings.limits),
+        throttle: Arc::new(Throttle::new(settings.allowances)),
+        request_timeout: settings.request_timeout,
+        body_timeout: settings.body_timeout,
+        runtime: tokio::runtime::Handle::current(),
         db: db.clone(),
         body_limit: settings.body_limit,
         max_document_bytes: settings.max_document_bytes,
+        upload_slots: Arc::new(tokio::sync::Semaphore::new(
+            settings
+                .max_concurrent_uploads
+                .min(tokio::sync::Semaphore::MAX_PERMITS),
+        )),
         transfer_validity: settings.transfer_validity,
         draining: draining.clone(),
     });
+    let origins = settings.cors_allowed_origins.clone();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .wrap(from_fn(request_log::log_request))
             .wrap(Compress::default())
+            .wrap(api_headers())
+            // Outside authentication, so that a browser's preflight is answered without a key.
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+            .wrap(from_fn(request_log::log_request))
             .service(
                 web::resource("/graphql")
                     .wrap(from_fn(http_graphql::require_api_key))
@@ -139,6 +184,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
     })
+    .on_connect(http_graphql::remember_peer)
     .disable_signals()
     .shutdown_timeout(settings.shutdown_timeout.as_secs());
     if settings.workers > 0 {
@@ -184,6 +230,37 @@ async fn sweep_expired_transfers(db: Database, interval: Duration) {
             Err(error) => tracing::warn!(?error, "transfer expiry sweep failed"),
         }
     }
+}
+
+/// Headers on every response: nothing the API answers may be cached or sniffed as another
+/// content type.
+fn api_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+}
+
+/// CORS for the allowed origins only: a page on any other origin cannot read a response.
+/// Browsers may send the key in `Authorization`; nothing relies on cookies.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |cors, origin| {
+            cors.allowed_origin(origin)
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::ACCEPT,
+        ])
+        .expose_headers([
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset",
+            "Retry-After",
+        ])
+        .max_age(600)
 }
 
 async fn method_not_allowed() -> actix_web::HttpResponse {

@@ -1,6 +1,9 @@
 //! One structured log line per request: method, path, status, duration, and for GraphQL the
 //! operation name, caller and error codes. Never headers, bodies, variables or secrets.
+//! Values a client chooses are cut to a bounded length, and the error codes are counted,
+//! so that one line stays short however large or failing the request.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -17,13 +20,46 @@ pub struct OperationInfo {
     pub principal: Option<Principal>,
 }
 
+/// The most characters of a client-chosen value (method, path, operation name) logged.
+const MAX_CLIENT_CHARS: usize = 100;
+/// The most characters of the error-code summary logged.
+const MAX_ERRORS_CHARS: usize = 300;
+
+/// `value` cut to `max` characters (on a character boundary), marked when cut.
+fn clip(value: &str, max: usize) -> Cow<'_, str> {
+    match value.char_indices().nth(max) {
+        None => Cow::Borrowed(value),
+        Some((end, _)) => Cow::Owned(format!(
+            "{}…[{} more bytes]",
+            &value[..end],
+            value.len() - end
+        )),
+    }
+}
+
+/// Each distinct code once, in order of first appearance, with its count: `NOT_FOUND×3,…`.
+fn summarize(codes: &[String]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for code in codes {
+        match counts.iter_mut().find(|(seen, _)| *seen == code.as_str()) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((code.as_str(), 1)),
+        }
+    }
+    let summary: Vec<String> = counts
+        .iter()
+        .map(|(code, count)| format!("{}×{count}", clip(code, MAX_CLIENT_CHARS)))
+        .collect();
+    clip(&summary.join(","), MAX_ERRORS_CHARS).into_owned()
+}
+
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let path = req.path().to_owned();
+    let method = clip(req.method().as_str(), MAX_CLIENT_CHARS).into_owned();
+    let path = clip(req.path(), MAX_CLIENT_CHARS).into_owned();
     let result = next.call(req).await;
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     match &result {
@@ -36,12 +72,14 @@ pub async fn log_request(
                 .cloned();
             let operation = info
                 .as_ref()
-                .and_then(|i| i.name.clone())
+                .and_then(|i| i.name.as_deref())
+                .map(|name| clip(name, MAX_CLIENT_CHARS).into_owned())
                 .unwrap_or_default();
-            let errors = info
-                .as_ref()
-                .map(|i| i.error_codes.join(","))
-                .unwrap_or_default();
+            let codes = info.as_ref().map(|i| i.error_codes.as_slice());
+            let errors = codes.map(summarize).unwrap_or_default();
+            // The database or our code failed (the per-field lines are at debug level).
+            let degraded = status >= 500
+                || codes.is_some_and(|c| c.iter().any(|c| c == "UNAVAILABLE" || c == "INTERNAL"));
             let caller = match info.and_then(|i| i.principal) {
                 Some(p) => match p.caller() {
                     Caller::Client(client_id) => format!("client:{client_id}"),
@@ -49,15 +87,51 @@ pub async fn log_request(
                 },
                 None => String::new(),
             };
-            tracing::info!(
-                target: "layer2::request",
-                %method, %path, status, duration_ms, operation, caller, errors,
-                "request"
-            );
+            if degraded {
+                tracing::warn!(
+                    target: "layer2::request",
+                    %method, %path, status, duration_ms, operation, caller, errors,
+                    "request"
+                );
+            } else {
+                tracing::info!(
+                    target: "layer2::request",
+                    %method, %path, status, duration_ms, operation, caller, errors,
+                    "request"
+                );
+            }
         }
         Err(error) => {
-            tracing::warn!(target: "layer2::request", %method, %path, duration_ms, %error, "request failed");
+            let error = clip(&error.to_string(), MAX_CLIENT_CHARS).into_owned();
+            tracing::warn!(target: "layer2::request", %method, %path, duration_ms, error, "request failed");
         }
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_on_a_character_boundary() {
+        assert_eq!(clip("short", 10), "short");
+        let long = "é".repeat(150);
+        let cut = clip(&long, 100);
+        assert!(cut.starts_with(&"é".repeat(100)));
+        assert!(cut.ends_with("…[100 more bytes]"), "{cut}");
+    }
+
+    #[test]
+    fn error_codes_are_counted_once_each_in_order() {
+        let codes: Vec<String> = ["NOT_FOUND", "UNAVAILABLE", "NOT_FOUND"]
+            .into_iter()
+            .chain(std::iter::repeat_n("UNAVAILABLE", 1765))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(summarize(&codes), "NOT_FOUND×2,UNAVAILABLE×1766");
+        assert_eq!(summarize(&[]), "");
+        let many: Vec<String> = (0..1000).map(|i| format!("CODE_{i}")).collect();
+        assert!(summarize(&many).chars().count() < MAX_ERRORS_CHARS + 30);
+    }
 }

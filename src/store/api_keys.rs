@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::StoreError;
-use crate::db::schema::api_keys;
+use crate::db::schema::{api_keys, clients};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
-use crate::domain::client::KeyRole;
+use crate::domain::client::{Environment, KeyRole};
 use crate::domain::ids::{ApiKeyId, ClientId};
 
 /// A stored API key (never its secret).
@@ -32,15 +32,17 @@ pub async fn insert(conn: &mut Conn<'_>, key: &ApiKey) -> Result<(), StoreError>
     Ok(())
 }
 
-/// The key whose secret hashes to `secret_hash`, revoked or not.
+/// The key whose secret hashes to `secret_hash`, revoked or not, with its client's
+/// environment (none for an operator key), in one statement.
 pub async fn find_by_hash(
     conn: &mut Conn<'_>,
     secret_hash: &str,
-) -> Result<Option<ApiKey>, StoreError> {
+) -> Result<Option<(ApiKey, Option<Environment>)>, StoreError> {
     let found = dispatch!(conn, c => {
         api_keys::table
+            .left_join(clients::table)
             .filter(api_keys::secret_hash.eq(secret_hash))
-            .select(ApiKey::as_select())
+            .select((ApiKey::as_select(), clients::environment.nullable()))
             .first(c)
             .await
             .optional()?

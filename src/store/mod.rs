@@ -123,7 +123,80 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())
             }
+            // The database is stalled or busy, not broken: retrying later may succeed.
+            DieselError::DatabaseError(_, info) if is_stall(info.message()) => {
+                Self::Unavailable(info.message().to_owned())
+            }
             other => Self::Database(other),
         }
+    }
+}
+
+/// Whether a database error says the database is stalled or busy rather than that the
+/// statement is wrong: PostgreSQL's statement and lock timeouts (SQLSTATE 57014, 55P03) and
+/// SQLite's busy and locked errors once `busy_timeout` has passed.
+fn is_stall(message: &str) -> bool {
+    const STALLS: [&str; 6] = [
+        "canceling statement due to statement timeout",
+        "canceling statement due to lock timeout",
+        "could not obtain lock",
+        "database is locked",
+        "database table is locked",
+        "database schema is locked",
+    ];
+    STALLS.iter().any(|stall| message.starts_with(stall))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Info(&'static str);
+
+    impl diesel::result::DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn mapped(message: &'static str) -> StoreError {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(Info(message))).into()
+    }
+
+    #[test]
+    fn stalls_are_unavailable_and_other_errors_are_not() {
+        for stall in [
+            "canceling statement due to statement timeout",
+            "canceling statement due to lock timeout",
+            "database is locked",
+            "database table is locked: customers",
+        ] {
+            assert!(
+                matches!(mapped(stall), StoreError::Unavailable(_)),
+                "{stall}"
+            );
+        }
+        assert!(matches!(
+            mapped("syntax error at or near \"x\""),
+            StoreError::Database(_)
+        ));
     }
 }

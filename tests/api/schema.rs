@@ -1,5 +1,5 @@
 //! The schema: `schema.graphql` matches the code, every type and field is described, and the
-//! depth and complexity limits admit GraphiQL's introspection while refusing abuse.
+//! query limits admit GraphiQL's introspection while refusing abuse.
 
 use layer2::graphql::{Limits, build_schema, sdl};
 use serde_json::json;
@@ -8,34 +8,7 @@ use crate::harness::{both_backends, error_codes};
 
 /// GraphiQL 3.9's introspection query (graphql-js, input value deprecation on, nine levels of
 /// `ofType`), as the bundled page sends it.
-const GRAPHIQL_INTROSPECTION: &str = r#"
-query IntrospectionQuery {
-  __schema {
-    queryType { name } mutationType { name } subscriptionType { name }
-    types { ...FullType }
-    directives { name description locations args(includeDeprecated: true) { ...InputValue } }
-  }
-}
-fragment FullType on __Type {
-  kind name description
-  fields(includeDeprecated: true) {
-    name description args(includeDeprecated: true) { ...InputValue }
-    type { ...TypeRef } isDeprecated deprecationReason
-  }
-  inputFields(includeDeprecated: true) { ...InputValue }
-  interfaces { ...TypeRef }
-  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef }
-}
-fragment InputValue on __InputValue {
-  name description type { ...TypeRef } defaultValue isDeprecated deprecationReason
-}
-fragment TypeRef on __Type {
-  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-  ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-  ofType { kind name } } } } } } } } }
-}
-"#;
+const GRAPHIQL_INTROSPECTION: &str = include_str!("introspection_query.graphql");
 
 #[test]
 fn schema_graphql_matches_the_code() {
@@ -110,17 +83,19 @@ both_backends! {
         let body = app.gql(&(deep + &closing), json!({})).await;
         assert!(body["data"].is_null(), "{body}");
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();
-        assert!(message.contains("nested too deep"), "{body}");
+        assert!(message.contains("depth"), "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["cost"]["limits"]["depth"], 16);
         assert_eq!(error_codes(&body), ["GRAPHQL_VALIDATION_FAILED"]);
     }
 
-    async fn queries_over_the_complexity_limit_are_refused_before_running(app) {
-        // 2 600 aliased `viewer { id }`: 5 200 points against the default limit of 5 000.
+    async fn queries_over_the_alias_limit_are_refused_before_running(app) {
+        // 2 600 aliased `viewer { id }`: past the default of 200 aliases.
         let fields: String = (0..2_600).map(|i| format!("v{i}: viewer {{ id }} ")).collect();
         let body = app.gql(&format!("{{ {fields} }}"), json!({})).await;
         assert!(body["data"].is_null(), "nothing ran");
         let message = body["errors"][0]["message"].as_str().unwrap_or_default();
-        assert!(message.contains("too complex"), "{message}");
+        assert!(message.contains("2600 aliases > 200"), "{message}");
         assert_eq!(error_codes(&body), ["GRAPHQL_VALIDATION_FAILED"]);
+        assert_eq!(body["errors"][0]["extensions"]["cost"]["aliases"], 2600);
     }
 }

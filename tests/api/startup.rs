@@ -16,11 +16,15 @@ struct Process {
     child: Child,
     base: String,
     banner: Vec<String>,
+    /// Its working directory (where a PostgreSQL server saves a new sandbox key).
+    _workdir: tempfile::TempDir,
 }
 
 impl Process {
     fn start(db: &TestDb) -> Self {
+        let workdir = tempfile::tempdir().expect("temp dir");
         let mut child = layer2_command(db)
+            .current_dir(workdir.path())
             .args([
                 "--bind",
                 "127.0.0.1:0",
@@ -67,6 +71,7 @@ impl Process {
             child,
             base,
             banner,
+            _workdir: workdir,
         }
     }
 
@@ -75,6 +80,15 @@ impl Process {
             .iter()
             .find_map(|l| l.trim().strip_prefix(label))
             .map(|rest| rest.trim_start_matches([' ', ':']).trim().to_owned())
+    }
+
+    /// The new sandbox's key: read from the key file the banner names (stdout is a pipe
+    /// here, not a terminal, so the banner does not show the key itself).
+    fn sandbox_key(&self) -> Option<String> {
+        self.banner_value("Sandbox API key")?;
+        let file = self.banner_value("Sandbox key file")?;
+        let key = std::fs::read_to_string(&file).expect("the key file is readable");
+        Some(key.trim().to_owned())
     }
 
     async fn status(&self, path: &str) -> u16 {
@@ -112,7 +126,7 @@ impl Drop for Process {
     }
 }
 
-async fn viewer_name(base: &str, key: &str) -> (u16, serde_json::Value) {
+pub(crate) async fn viewer_name(base: &str, key: &str) -> (u16, serde_json::Value) {
     let response = reqwest::Client::new()
         .post(format!("{base}/graphql"))
         .bearer_auth(key)
@@ -127,7 +141,7 @@ async fn viewer_name(base: &str, key: &str) -> (u16, serde_json::Value) {
 }
 
 /// The binary with the test database's URL (and CA, for PostgreSQL's TLS) in its environment.
-fn layer2_command(db: &TestDb) -> Command {
+pub(crate) fn layer2_command(db: &TestDb) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_layer2"));
     command.env("DATABASE_URL", &db.url);
     if let Some(ca) = db.ca_file() {
@@ -157,11 +171,9 @@ async fn first_start_seeds_and_restart_reuses(backend: Backend) {
         return;
     };
 
-    // First start on an empty database: migrated, seeded, and the key printed once.
+    // First start on an empty database: migrated, seeded, and the key saved once.
     let mut first = Process::start(&db);
-    let key = first
-        .banner_value("Sandbox API key")
-        .expect("the sandbox key is printed");
+    let key = first.sandbox_key().expect("the sandbox key is saved");
     assert!(
         first
             .banner_value("GraphQL endpoint")
@@ -182,11 +194,7 @@ async fn first_start_seeds_and_restart_reuses(backend: Backend) {
 
     // Second start: same data, no second sandbox, no key printed.
     let second = Process::start(&db);
-    assert!(
-        second.banner_value("Sandbox API key").is_none(),
-        "{:?}",
-        second.banner
-    );
+    assert!(second.sandbox_key().is_none(), "{:?}", second.banner);
     let (status, body) = viewer_name(&second.base, &key).await;
     assert_eq!(status, 200, "the first key still works: {body}");
     drop(second);
@@ -220,7 +228,15 @@ fn help_documents_every_option() {
         "--log-level",
         "--log-format",
         "--max-depth",
-        "--max-complexity",
+        "--max-cost",
+        "--max-selections",
+        "--max-aliases",
+        "--max-response-nodes",
+        "--request-timeout-ms",
+        "--body-timeout-ms",
+        "--cors-allowed-origins",
+        "--sandbox-cost-burst",
+        "--production-requests-per-sec",
         "--shutdown-grace-ms",
         "--no-sandbox",
         "DATABASE_URL",

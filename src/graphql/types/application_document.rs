@@ -5,9 +5,11 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
+use crate::db::Conn;
 use crate::domain::application::documents::{DocumentStatus, DocumentType};
+use crate::domain::application::requirements::DocumentSlot;
 use crate::domain::ids::{ApplicationIndividualId, DocumentId};
-use crate::domain::tenancy::Principal;
+use crate::domain::tenancy::{Principal, Scope};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::node::{NodeKind, encode};
 use crate::graphql::request;
@@ -37,6 +39,34 @@ impl ApplicationDocument {
             file: Some(file),
             principal,
         }
+    }
+
+    /// A requirement no file is uploaded for yet.
+    pub fn missing(slot: &DocumentSlot, principal: Principal) -> Self {
+        Self {
+            id: slot.id,
+            individual_id: slot.individual_id,
+            document: slot.document,
+            status: DocumentStatus::Missing,
+            description: Some(slot.description()),
+            file: None,
+            principal,
+        }
+    }
+
+    /// The document `id` names, if `principal`'s scope reaches it: its file once uploaded,
+    /// else the requirement (MISSING) of the application that asks for it.
+    pub async fn find(
+        conn: &mut Conn<'_>,
+        scope: &Scope,
+        id: DocumentId,
+        principal: Principal,
+    ) -> ApiResult<Option<Self>> {
+        if let Some(file) = store::applications::find_document(conn, scope, id).await? {
+            return Ok(Some(Self::uploaded(file, principal)));
+        }
+        let slot = store::applications::find_requirement(conn, scope, id).await?;
+        Ok(slot.map(|slot| Self::missing(&slot, principal)))
     }
 }
 

@@ -11,9 +11,11 @@ use super::{Application, Change, write_edit};
 use crate::db::schema::{application_documents, applications};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
-use crate::domain::application::ApplicationStatus;
-use crate::domain::application::documents::{DocumentStatus, DocumentType};
-use crate::domain::application::requirements::{DocumentSlot, DocumentState};
+use crate::domain::application::documents::{
+    DocumentStatus, DocumentType, could_be_requirement_of,
+};
+use crate::domain::application::requirements::{DocumentSlot, DocumentState, document_slots};
+use crate::domain::application::{ApplicationStatus, ApplicationType};
 use crate::domain::ids::{ApplicationId, ApplicationIndividualId, ClientId, DocumentId};
 use crate::domain::tenancy::Scope;
 use crate::store::{StoreError, ensure_in_scope, scoped};
@@ -56,8 +58,7 @@ struct DocumentRow<'a> {
     reviewed_at: Option<Timestamp>,
 }
 
-/// A checked file to store.
-#[derive(Clone)]
+/// A checked file to store. Not `Clone`: its bytes are read once and only borrowed after.
 pub struct NewFile {
     pub file_name: String,
     /// Judged from the bytes.
@@ -136,6 +137,70 @@ pub async fn find_document(
             .optional()?
     });
     Ok(found)
+}
+
+/// The requirement `id` names, of an application the scope reaches, whether or not a file is
+/// uploaded for it. Its id is a hash of what it requires (`requirement_id`), so this reads the
+/// scope's applications in pages of their keys and people's ids only, and hashes the ids each
+/// could ask for: linear in the scope's applications; it serves `node` lookups only.
+pub async fn find_requirement(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: DocumentId,
+) -> Result<Option<DocumentSlot>, StoreError> {
+    const PAGE: i64 = 500;
+    let mut after: Option<ApplicationId> = None;
+    loop {
+        let page: Vec<(ApplicationId, ApplicationType, String)> = dispatch!(conn, c => {
+            let query = scoped!(applications::table, applications::client_id, scope)
+                .select((applications::id, applications::application_type, applications::individuals))
+                .order(applications::id.asc())
+                .limit(PAGE);
+            match after {
+                Some(after) => query.filter(applications::id.gt(after)).load(c).await?,
+                None => query.load(c).await?,
+            }
+        });
+        for (application, kind, individuals) in &page {
+            if may_ask_for(*application, *kind, individuals, id)? {
+                // Hashes do not collide: this is the only application that can ask for it.
+                let Some(found) = super::find(conn, scope, *application).await? else {
+                    return Ok(None);
+                };
+                return Ok(document_slots(found.id, &found.draft)
+                    .into_iter()
+                    .find(|slot| slot.id == id));
+            }
+        }
+        match page.last() {
+            Some((last, _, _)) if page.len() as i64 == PAGE => after = Some(*last),
+            _ => return Ok(None),
+        }
+    }
+}
+
+/// Whether `id` is one of the requirement ids the application could ask for, read from its
+/// stored people (only a corporation's people have documents of their own).
+fn may_ask_for(
+    application: ApplicationId,
+    kind: ApplicationType,
+    individuals: &str,
+    id: DocumentId,
+) -> Result<bool, StoreError> {
+    #[derive(serde::Deserialize)]
+    struct PersonKey {
+        id: ApplicationIndividualId,
+    }
+    let people: Vec<PersonKey> = match kind {
+        ApplicationType::Corporation => serde_json::from_str(individuals)
+            .map_err(|e| StoreError::Corrupt(format!("individuals: {e}")))?,
+        ApplicationType::Individual => Vec::new(),
+    };
+    Ok(could_be_requirement_of(
+        id,
+        application,
+        people.iter().map(|p| p.id),
+    ))
 }
 
 /// The bytes of one uploaded document, if the scope reaches it.

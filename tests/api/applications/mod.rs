@@ -5,6 +5,7 @@ mod access;
 mod lifecycle;
 mod limits;
 mod review;
+mod uploads_hardening;
 
 use serde_json::{Value, json};
 

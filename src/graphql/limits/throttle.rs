@@ -1,0 +1,317 @@
+//! Per-key allowances: how many requests a key may have running at once, how many it may send
+//! a second, and how much query cost it may spend a second (token buckets, by `governor`).
+//! Each environment has its own allowance; one key's spending never touches another's.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::domain::client::Environment;
+use crate::domain::ids::ApiKeyId;
+use crate::domain::tenancy::Principal;
+
+/// What one key of an environment may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    /// Requests running at the same time.
+    pub concurrent_requests: u32,
+    /// Requests a second, sustained.
+    pub requests_per_sec: u32,
+    /// Requests that may arrive at once after a quiet period.
+    pub request_burst: u32,
+    /// Query cost restored each second.
+    pub cost_per_sec: u32,
+    /// Query cost a full bucket holds (at least the largest cost one query may have).
+    pub cost_burst: u32,
+}
+
+impl Allowance {
+    /// An allowance no test or local run meets (tests about allowances set their own).
+    pub fn generous() -> Self {
+        Self {
+            concurrent_requests: 1_000,
+            requests_per_sec: 100_000,
+            request_burst: 100_000,
+            cost_per_sec: 100_000_000,
+            cost_burst: 1_000_000_000,
+        }
+    }
+}
+
+/// The allowances of both environments (the operator uses PRODUCTION's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowances {
+    pub sandbox: Allowance,
+    pub production: Allowance,
+}
+
+impl Default for Allowances {
+    /// Far above what an honest integration sends, far below what hurts other tenants.
+    fn default() -> Self {
+        Self {
+            sandbox: Allowance {
+                concurrent_requests: 4,
+                requests_per_sec: 50,
+                request_burst: 300,
+                cost_per_sec: 250_000,
+                cost_burst: 5_000_000,
+            },
+            production: Allowance {
+                concurrent_requests: 8,
+                requests_per_sec: 200,
+                request_burst: 1_000,
+                cost_per_sec: 1_000_000,
+                cost_burst: 20_000_000,
+            },
+        }
+    }
+}
+
+/// Where a key's cost bucket stands after a charge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BucketStatus {
+    /// What a full bucket holds.
+    pub limit: u32,
+    /// What is left now.
+    pub remaining: u32,
+    /// How long until the bucket is full again.
+    pub full_in: Duration,
+}
+
+/// Why a request may not run now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttled {
+    /// The key already has its allowance of requests running.
+    TooManyConcurrent { limit: u32 },
+    /// The key sent more requests than its rate allows.
+    TooManyRequests { retry_after: Duration },
+    /// The key spent its cost bucket; the status says how it stands.
+    CostExhausted {
+        retry_after: Duration,
+        status: BucketStatus,
+    },
+}
+
+impl Throttled {
+    /// How long the client should wait before retrying (at least a second, as
+    /// `Retry-After` counts in whole seconds).
+    pub fn retry_after_secs(&self) -> u64 {
+        match self {
+            Self::TooManyConcurrent { .. } => 1,
+            Self::TooManyRequests { retry_after } | Self::CostExhausted { retry_after, .. } => {
+                retry_after.as_secs_f64().ceil().max(1.0) as u64
+            }
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::TooManyConcurrent { limit } => format!(
+                "this API key already has {limit} requests running; retry when one finishes"
+            ),
+            Self::TooManyRequests { .. } => {
+                "too many requests for this API key; retry after the Retry-After seconds".into()
+            }
+            Self::CostExhausted { status, .. } => format!(
+                "this API key has spent its query cost allowance ({} points, restored over \
+                 time); retry after the Retry-After seconds or ask for smaller pages",
+                status.limit
+            ),
+        }
+    }
+}
+
+type Bucket = DefaultKeyedRateLimiter<ApiKeyId, StateInformationMiddleware>;
+
+struct Buckets {
+    allowance: Allowance,
+    requests: Bucket,
+    cost: Bucket,
+}
+
+impl Buckets {
+    fn new(allowance: Allowance) -> Self {
+        let quota = |per_sec: u32, burst: u32| {
+            let per_sec = NonZeroU32::new(per_sec).unwrap_or(NonZeroU32::MIN);
+            let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+            Quota::per_second(per_sec).allow_burst(burst)
+        };
+        Self {
+            allowance,
+            requests: RateLimiter::keyed(quota(
+                allowance.requests_per_sec,
+                allowance.request_burst,
+            ))
+            .with_middleware::<StateInformationMiddleware>(),
+            cost: RateLimiter::keyed(quota(allowance.cost_per_sec, allowance.cost_burst))
+                .with_middleware::<StateInformationMiddleware>(),
+        }
+    }
+}
+
+/// The server's per-key allowances and what each key has used of them.
+pub struct Throttle {
+    sandbox: Buckets,
+    production: Buckets,
+    running: Mutex<HashMap<ApiKeyId, Arc<Semaphore>>>,
+    clock: DefaultClock,
+}
+
+/// A request's place among its key's concurrent requests, given back when dropped.
+pub struct Running {
+    _place: OwnedSemaphorePermit,
+}
+
+impl Throttle {
+    pub fn new(allowances: Allowances) -> Self {
+        Self {
+            sandbox: Buckets::new(allowances.sandbox),
+            production: Buckets::new(allowances.production),
+            running: Mutex::default(),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    fn buckets(&self, principal: &Principal) -> &Buckets {
+        match principal.environment() {
+            Environment::Sandbox => &self.sandbox,
+            Environment::Production => &self.production,
+        }
+    }
+
+    /// Admits a request of `principal`: a free place among its concurrent requests and a
+    /// token of its request rate, or why not.
+    pub fn admit(&self, principal: &Principal) -> Result<Running, Throttled> {
+        let buckets = self.buckets(principal);
+        let limit = buckets.allowance.concurrent_requests;
+        let semaphore = {
+            let mut running = self
+                .running
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            running
+                .entry(principal.key_id())
+                .or_insert_with(|| Arc::new(Semaphore::new(limit as usize)))
+                .clone()
+        };
+        let permit = semaphore
+            .try_acquire_owned()
+            .map_err(|_| Throttled::TooManyConcurrent { limit })?;
+        match buckets.requests.check_key(&principal.key_id()) {
+            Ok(_) => Ok(Running { _place: permit }),
+            Err(not_until) => Err(Throttled::TooManyRequests {
+                retry_after: not_until.wait_time_from(self.clock.now()),
+            }),
+        }
+    }
+
+    /// Spends `cost` of `principal`'s cost bucket (at least one point; at most what a full
+    /// bucket holds), or says when it can be afforded.
+    pub fn charge(&self, principal: &Principal, cost: u64) -> Result<BucketStatus, Throttled> {
+        let buckets = self.buckets(principal);
+        let allowance = buckets.allowance;
+        let points = u32::try_from(cost)
+            .unwrap_or(u32::MAX)
+            .clamp(1, allowance.cost_burst.max(1));
+        let points = NonZeroU32::new(points).unwrap_or(NonZeroU32::MIN);
+        let status_with = |remaining: u32| BucketStatus {
+            limit: allowance.cost_burst,
+            remaining,
+            full_in: Duration::from_secs_f64(
+                f64::from(allowance.cost_burst.saturating_sub(remaining))
+                    / f64::from(allowance.cost_per_sec.max(1)),
+            ),
+        };
+        match buckets.cost.check_key_n(&principal.key_id(), points) {
+            Ok(Ok(snapshot)) => Ok(status_with(snapshot.remaining_burst_capacity())),
+            Ok(Err(not_until)) => Err(Throttled::CostExhausted {
+                retry_after: not_until.wait_time_from(self.clock.now()),
+                status: status_with(0),
+            }),
+            // Cannot happen: points never exceed the burst.
+            Err(_) => Err(Throttled::CostExhausted {
+                retry_after: Duration::from_secs(1),
+                status: status_with(0),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::ClientId;
+
+    fn tight() -> Allowances {
+        let allowance = Allowance {
+            concurrent_requests: 2,
+            requests_per_sec: 1,
+            request_burst: 3,
+            cost_per_sec: 1,
+            cost_burst: 100,
+        };
+        Allowances {
+            sandbox: allowance,
+            production: allowance,
+        }
+    }
+
+    fn sandbox_key() -> Principal {
+        Principal::client(ClientId::new(), ApiKeyId::new(), Environment::Sandbox)
+    }
+
+    #[test]
+    fn concurrent_requests_are_capped_per_key_and_given_back() {
+        let throttle = Throttle::new(tight());
+        let key = sandbox_key();
+        let first = throttle.admit(&key).expect("first");
+        let _second = throttle.admit(&key).expect("second");
+        assert_eq!(
+            throttle.admit(&key).err(),
+            Some(Throttled::TooManyConcurrent { limit: 2 })
+        );
+        assert!(
+            throttle.admit(&sandbox_key()).is_ok(),
+            "another key is unaffected"
+        );
+        drop(first);
+        assert!(
+            throttle.admit(&key).is_ok(),
+            "a finished request gives its place back"
+        );
+    }
+
+    #[test]
+    fn the_request_rate_runs_out_per_key() {
+        let throttle = Throttle::new(tight());
+        let key = sandbox_key();
+        for _ in 0..3 {
+            drop(throttle.admit(&key).expect("within the burst"));
+        }
+        let refused = throttle.admit(&key).err();
+        assert!(
+            matches!(refused, Some(Throttled::TooManyRequests { .. })),
+            "{refused:?}"
+        );
+        assert!(throttle.admit(&sandbox_key()).is_ok());
+    }
+
+    #[test]
+    fn cost_is_charged_and_reported() {
+        let throttle = Throttle::new(tight());
+        let key = sandbox_key();
+        let status = throttle.charge(&key, 60).expect("affordable");
+        assert_eq!((status.limit, status.remaining), (100, 40));
+        let refused = throttle.charge(&key, 60).expect_err("not affordable");
+        assert!(refused.retry_after_secs() >= 1);
+        assert!(matches!(refused, Throttled::CostExhausted { .. }));
+        // A cost beyond the bucket is charged as a full bucket, never refused forever.
+        assert!(throttle.charge(&sandbox_key(), 1_000_000).is_ok());
+    }
+}
