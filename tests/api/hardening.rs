@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use layer2::graphql::limits::throttle::{Allowance, Allowances};
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, TestApp, error_codes};
+use crate::harness::{TestApp, error_codes};
 
 /// `fragment F0 on Query { ...F1 ×10 }` … ten levels: 10^10 fields once spread, in < 1 KB.
 fn fan_out_query() -> String {
@@ -47,42 +47,7 @@ fn tight(allowance: Allowance) -> Allowances {
     }
 }
 
-async fn start_with(
-    backend: Backend,
-    configure: impl FnOnce(&mut layer2::server::ServerSettings),
-) -> Option<TestApp> {
-    TestApp::start_configured(backend, configure).await
-}
-
-/// Declares each test once per backend, starting the server with `configure`.
-macro_rules! both_backends_configured {
-    ($(async fn $name:ident($app:ident, $configure:expr) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let $app = start_with(Backend::Sqlite, $configure)
-                        .await
-                        .expect("SQLite is always available");
-                    $body
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Some($app) = start_with(Backend::Postgres, $configure).await else {
-                        return;
-                    };
-                    $body
-                }
-            }
-        )*
-    };
-}
-
-both_backends_configured! {
+crate::harness::both_backends_configured! {
     async fn fragment_fan_out_is_refused_at_once_while_health_answers(app, |_| {}) {
         let query = fan_out_query();
         assert!(query.len() < 1024, "{}", query.len());

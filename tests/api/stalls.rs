@@ -9,7 +9,7 @@ use layer2::db::{Conn, DbConn};
 use layer2::graphql::limits::throttle::{Allowance, Allowances};
 use serde_json::{Value, json};
 
-use crate::harness::{Backend, TestApp, error_codes};
+use crate::harness::{TestApp, error_codes};
 
 const UPDATE: &str = r#"mutation { updateCustomer(customerId: "sandbox-individual-1",
     updatedBy: "ops@test", reason: "stall test", input: { individual: { occupation: "Pilot" } })
@@ -46,41 +46,7 @@ async fn post(app: &TestApp, key: &str, query: &str) -> reqwest::Response {
         .expect("request sent")
 }
 
-async fn start_with(
-    backend: Backend,
-    configure: impl FnOnce(&mut layer2::server::ServerSettings),
-) -> Option<TestApp> {
-    TestApp::start_configured(backend, configure).await
-}
-
-macro_rules! both_backends_configured {
-    ($(async fn $name:ident($app:ident, $configure:expr) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let $app = start_with(Backend::Sqlite, $configure)
-                        .await
-                        .expect("SQLite is always available");
-                    $body
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Some($app) = start_with(Backend::Postgres, $configure).await else {
-                        return;
-                    };
-                    $body
-                }
-            }
-        )*
-    };
-}
-
-both_backends_configured! {
+crate::harness::both_backends_configured! {
     async fn a_locked_table_answers_unavailable_and_other_tenants_go_on(app, |s| {
         s.request_timeout = Duration::from_secs(4);
     }) {

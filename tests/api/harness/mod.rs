@@ -293,3 +293,41 @@ macro_rules! both_backends {
     };
 }
 pub(crate) use both_backends;
+
+/// Declares each test once per backend, starting the server with settings adjusted by
+/// `configure`: `mod name { fn sqlite(); fn postgres(); }`.
+macro_rules! both_backends_configured {
+    ($(async fn $name:ident($app:ident, $configure:expr) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let $app = $crate::harness::TestApp::start_configured(
+                        $crate::harness::Backend::Sqlite,
+                        $configure,
+                    )
+                    .await
+                    .expect("SQLite is always available");
+                    $body
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some($app) = $crate::harness::TestApp::start_configured(
+                        $crate::harness::Backend::Postgres,
+                        $configure,
+                    )
+                    .await
+                    else {
+                        return;
+                    };
+                    $body
+                }
+            }
+        )*
+    };
+}
+pub(crate) use both_backends_configured;
