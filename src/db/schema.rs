@@ -203,9 +203,19 @@ diesel::table! {
         content_type -> Text,
         size_bytes -> BigInt,
         sha256 -> Text,
-        content -> Binary,
         uploaded_at -> PortableTimestamp,
         reviewed_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::PortableUuid;
+
+    application_document_chunks (document_id, seq) {
+        document_id -> PortableUuid,
+        seq -> BigInt,
+        bytes -> Binary,
     }
 }
 
@@ -390,6 +400,7 @@ diesel::joinable!(customer_change_log -> customers (customer_id));
 diesel::joinable!(applications -> clients (client_id));
 diesel::joinable!(application_status_history -> applications (application_id));
 diesel::joinable!(application_documents -> applications (application_id));
+diesel::joinable!(application_document_chunks -> application_documents (document_id));
 diesel::joinable!(accounts -> customers (customer_id));
 diesel::joinable!(accounts -> asset_types (asset_type_id));
 diesel::joinable!(payors -> customers (customer_id));
@@ -412,6 +423,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     applications,
     application_status_history,
     application_documents,
+    application_document_chunks,
     accounts,
     payors,
     account_status_history,

@@ -1,8 +1,10 @@
 //! Reading an uploaded document: one per request, a bounded number at once across the server,
-//! read once (hashed as it is read), bounded and checked by its bytes.
+//! checked in one pass over the spooled file (hashed as it is read, bounded, typed by its
+//! first bytes) without loading it whole.
 
 use std::io::Read;
 use std::ops::Deref;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use async_graphql::{Context, Upload};
@@ -54,21 +56,22 @@ pub(super) async fn read_upload(
         .value(ctx)
         .map_err(|_| ApiError::bad_input("file", "the file part of the request is missing"))?;
     let file_name = safe_file_name(&value.filename);
-    let content_file = value.content;
-    let (content, sha256) = tokio::task::spawn_blocking(move || read_hashed(content_file, limit))
+    let content = Arc::new(value.content);
+    let spooled = Arc::clone(&content);
+    let checked = tokio::task::spawn_blocking(move || check_spooled(&spooled, limit))
         .await
         .map_err(|e| ApiError::internal(&format!("upload reader failed: {e}")))?
         .map_err(|e| ApiError::internal(&format!("upload could not be read: {e}")))?;
-    if content.len() > limit {
+    if checked.size > limit as u64 {
         return Err(ApiError::Rule {
             code: "DOCUMENT_TOO_LARGE",
             message: format!("a document may be at most {limit} bytes"),
         });
     }
-    if content.is_empty() {
+    if checked.size == 0 {
         return Err(ApiError::bad_input("file", "the file is empty"));
     }
-    let Some(content_type) = sniff_content_type(&content) else {
+    let Some(content_type) = sniff_content_type(&checked.head) else {
         return Err(ApiError::Rule {
             code: "UNSUPPORTED_DOCUMENT_TYPE",
             message: "only PDF, JPEG and PNG files are accepted (judged by their content, not \
@@ -80,25 +83,45 @@ pub(super) async fn read_upload(
         file: NewFile {
             file_name,
             content_type,
-            sha256,
+            sha256: checked.sha256,
+            size_bytes: checked.size,
             content,
         },
         _slot: slot,
     })
 }
 
-/// Up to `limit + 1` bytes of the spooled file in one buffer sized from the file (so it never
-/// grows by copying), and their SHA-256 (lower-case hex), computed as they are read.
-fn read_hashed(file: std::fs::File, limit: usize) -> std::io::Result<(Vec<u8>, String)> {
-    let bound = limit.saturating_add(1);
-    let spooled = file.metadata().map_or(0, |m| m.len());
-    let mut content = Vec::with_capacity(usize::try_from(spooled).map_or(bound, |n| n.min(bound)));
+/// How many leading bytes the type is judged from.
+const HEAD_BYTES: usize = 8 * 1024;
+
+/// What one pass over a spooled upload finds.
+#[derive(Debug)]
+struct Spooled {
+    /// Its size, counted up to one byte past the limit.
+    size: u64,
+    /// SHA-256 of those bytes, lower-case hex.
+    sha256: String,
+    /// Its first [`HEAD_BYTES`].
+    head: Vec<u8>,
+}
+
+/// Reads the spooled file once, up to `limit + 1` bytes, through a small buffer (the file is
+/// never in memory whole; the store reads it again, a chunk at a time).
+fn check_spooled(file: &std::fs::File, limit: usize) -> std::io::Result<Spooled> {
     let mut reader = Hashing {
-        inner: file.take(bound as u64),
+        inner: file.take(limit.saturating_add(1) as u64),
         hash: Sha256::new(),
     };
-    reader.read_to_end(&mut content)?;
-    Ok((content, format!("{:x}", reader.hash.finalize())))
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut reader)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)?;
+    let rest = std::io::copy(&mut reader, &mut std::io::sink())?;
+    Ok(Spooled {
+        size: head.len() as u64 + rest,
+        sha256: format!("{:x}", reader.hash.finalize()),
+        head,
+    })
 }
 
 /// A reader that hashes what passes through it.
@@ -128,21 +151,22 @@ mod tests {
     }
 
     #[test]
-    fn the_file_is_read_once_into_a_buffer_of_its_size_and_hashed_on_the_way() {
+    fn one_pass_hashes_counts_and_keeps_only_the_head() {
         let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let (content, sha256) = read_hashed(spooled(&bytes), 1_000_000).unwrap();
-        assert_eq!(content, bytes);
-        assert_eq!(content.capacity(), bytes.len(), "no growth, no spare copy");
-        assert_eq!(sha256, format!("{:x}", Sha256::digest(&bytes)));
+        let checked = check_spooled(&spooled(&bytes), 1_000_000).unwrap();
+        assert_eq!(checked.size, 200_000);
+        assert_eq!(checked.head, bytes[..HEAD_BYTES]);
+        assert_eq!(checked.sha256, format!("{:x}", Sha256::digest(&bytes)));
     }
 
     #[test]
     fn reading_stops_one_byte_past_the_limit() {
-        let (content, _) = read_hashed(spooled(&[7u8; 5_000]), 1_024).unwrap();
-        assert_eq!(content.len(), 1_025);
-        assert_eq!(content.capacity(), 1_025);
-        let (content, sha256) = read_hashed(spooled(b""), 1_024).unwrap();
-        assert!(content.is_empty());
-        assert_eq!(sha256, format!("{:x}", Sha256::digest(b"")));
+        let checked = check_spooled(&spooled(&[7u8; 50_000]), 10_240).unwrap();
+        assert_eq!(checked.size, 10_241);
+        let checked = check_spooled(&spooled(&[7u8; 100]), 10_240).unwrap();
+        assert_eq!((checked.size, checked.head.len()), (100, 100));
+        let checked = check_spooled(&spooled(b""), 1_024).unwrap();
+        assert_eq!(checked.size, 0);
+        assert_eq!(checked.sha256, format!("{:x}", Sha256::digest(b"")));
     }
 }

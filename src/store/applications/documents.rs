@@ -1,6 +1,9 @@
-//! Files of applications, stored in the database (so a backup holds everything): uploads
-//! that replace any earlier file of a requirement, metadata reads that never load the bytes,
-//! the bytes for the operator, and the reviewer's verdicts.
+//! Files of applications, stored in the database (so a backup holds everything) in chunks of
+//! [`CHUNK_BYTES`], so that an upload holds one chunk in memory at a time, never the whole
+//! file: uploads that replace any earlier file of a requirement, metadata reads that never
+//! load the bytes, the bytes for the operator, and the reviewer's verdicts.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -8,7 +11,7 @@ use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 
 use super::{Application, Change, write_edit};
-use crate::db::schema::{application_documents, applications};
+use crate::db::schema::{application_document_chunks, application_documents, applications};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch, write_tx};
 use crate::domain::application::documents::{
@@ -53,19 +56,47 @@ struct DocumentRow<'a> {
     content_type: &'a str,
     size_bytes: i64,
     sha256: &'a str,
-    content: &'a [u8],
     uploaded_at: Timestamp,
     reviewed_at: Option<Timestamp>,
 }
 
-/// A checked file to store. Not `Clone`: its bytes are read once and only borrowed after.
+/// How many bytes of a file one stored chunk holds.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+
+/// A checked file to store: its bytes stay in the file the upload was spooled to and are
+/// read from it one chunk at a time as they are stored. Not `Clone`.
 pub struct NewFile {
     pub file_name: String,
     /// Judged from the bytes.
     pub content_type: &'static str,
     /// Lower-case hex.
     pub sha256: String,
-    pub content: Vec<u8>,
+    /// At least one byte.
+    pub size_bytes: u64,
+    /// The spooled upload, not changed while this lives.
+    pub content: Arc<std::fs::File>,
+}
+
+impl NewFile {
+    /// The bytes of chunk `index` (the last may be short), read off the async workers.
+    async fn chunk(&self, index: u64) -> Result<Vec<u8>, StoreError> {
+        use std::os::unix::fs::FileExt;
+        let offset = index * CHUNK_BYTES as u64;
+        let len = usize::try_from(self.size_bytes.saturating_sub(offset))
+            .map_or(CHUNK_BYTES, |n| n.min(CHUNK_BYTES));
+        let file = Arc::clone(&self.content);
+        tokio::task::spawn_blocking(move || {
+            let mut bytes = vec![0; len];
+            file.read_exact_at(&mut bytes, offset).map(|()| bytes)
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("upload reader failed: {e}")))?
+        .map_err(|e| StoreError::Corrupt(format!("the spooled upload could not be read: {e}")))
+    }
+
+    fn chunks(&self) -> u64 {
+        self.size_bytes.div_ceil(CHUNK_BYTES as u64)
+    }
 }
 
 impl std::fmt::Debug for NewFile {
@@ -73,8 +104,7 @@ impl std::fmt::Debug for NewFile {
         write!(
             f,
             "NewFile({}, {} bytes)",
-            self.content_type,
-            self.content.len()
+            self.content_type, self.size_bytes
         )
     }
 }
@@ -203,21 +233,33 @@ fn may_ask_for(
     ))
 }
 
-/// The bytes of one uploaded document, if the scope reaches it.
+/// The bytes of one uploaded document, if the scope reaches it: its chunks, joined.
 pub async fn document_content(
     conn: &mut Conn<'_>,
     scope: &Scope,
     id: DocumentId,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    let content = dispatch!(conn, c => {
-        scoped!(application_documents::table, application_documents::client_id, scope)
-            .filter(application_documents::id.eq(id))
-            .select(application_documents::content)
-            .first::<Vec<u8>>(c)
-            .await
-            .optional()?
+    let Some(file) = find_document(conn, scope, id).await? else {
+        return Ok(None);
+    };
+    let chunks: Vec<Vec<u8>> = dispatch!(conn, c => {
+        application_document_chunks::table
+            .filter(application_document_chunks::document_id.eq(file.id))
+            .order(application_document_chunks::seq.asc())
+            .select(application_document_chunks::bytes)
+            .load(c)
+            .await?
     });
-    Ok(content)
+    let bytes = chunks.concat();
+    if i64::try_from(bytes.len()).ok() != Some(file.size_bytes) {
+        return Err(StoreError::Corrupt(format!(
+            "document {} has {} of its {} bytes",
+            file.id.0,
+            bytes.len(),
+            file.size_bytes
+        )));
+    }
+    Ok(Some(bytes))
 }
 
 /// Stores `file` for `slot` of the application read at `before`, replacing any earlier file
@@ -232,7 +274,7 @@ pub async fn upload(
     today: NaiveDate,
 ) -> Result<Application, StoreError> {
     ensure_in_scope(scope, before.client_id)?;
-    let size_bytes = i64::try_from(file.content.len())
+    let size_bytes = i64::try_from(file.size_bytes)
         .map_err(|_| StoreError::Corrupt("file size out of range".into()))?;
     let row = DocumentRow {
         id: slot.id,
@@ -246,7 +288,6 @@ pub async fn upload(
         content_type: file.content_type,
         size_bytes,
         sha256: &file.sha256,
-        content: &file.content,
         uploaded_at: Timestamp::now(),
         reviewed_at: None,
     };
@@ -256,7 +297,6 @@ pub async fn upload(
                 .values(&row)
                 .on_conflict(application_documents::id)
                 .do_update()
-                // From the inserted row, so the file is sent once.
                 .set((
                     application_documents::status.eq(excluded(application_documents::status)),
                     application_documents::review_note.eq(excluded(application_documents::review_note)),
@@ -264,13 +304,33 @@ pub async fn upload(
                     application_documents::content_type.eq(excluded(application_documents::content_type)),
                     application_documents::size_bytes.eq(excluded(application_documents::size_bytes)),
                     application_documents::sha256.eq(excluded(application_documents::sha256)),
-                    application_documents::content.eq(excluded(application_documents::content)),
                     application_documents::uploaded_at.eq(excluded(application_documents::uploaded_at)),
                     application_documents::reviewed_at.eq(excluded(application_documents::reviewed_at)),
                 ))
                 .execute(c)
                 .await?;
+            diesel::delete(
+                application_document_chunks::table
+                    .filter(application_document_chunks::document_id.eq(row.id)),
+            )
+            .execute(c)
+            .await?;
         });
+        for seq in 0..file.chunks() {
+            let bytes = file.chunk(seq).await?;
+            let seq = i64::try_from(seq)
+                .map_err(|_| StoreError::Corrupt("chunk index out of range".into()))?;
+            dispatch!(tx, c => {
+                diesel::insert_into(application_document_chunks::table)
+                    .values((
+                        application_document_chunks::document_id.eq(row.id),
+                        application_document_chunks::seq.eq(seq),
+                        application_document_chunks::bytes.eq(&bytes),
+                    ))
+                    .execute(c)
+                    .await?;
+            });
+        }
         write_edit(
             tx,
             before,

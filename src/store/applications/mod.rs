@@ -7,8 +7,8 @@ mod lifecycle;
 mod row;
 
 pub use documents::{
-    DocumentMeta, NewFile, document_content, documents_of, find_document, find_requirement,
-    review_document, upload,
+    CHUNK_BYTES, DocumentMeta, NewFile, document_content, documents_of, find_document,
+    find_requirement, review_document, upload,
 };
 pub use lifecycle::{
     ChangesRequested, Move, Onboarded, StatusChange, approve, status_history, transition,

@@ -207,6 +207,36 @@ both_backends! {
         assert!(body["errors"].is_null(), "{body}");
     }
 
+    async fn a_file_of_several_chunks_reads_back_whole_and_a_smaller_one_replaces_it(app) {
+        use base64::Engine;
+        use layer2::store::applications::CHUNK_BYTES;
+        const CONTENT: &str = "query($id: ID!) { node(id: $id) { ... on ApplicationDocument {
+            contentBase64 file { sizeBytes sha256 } } } }";
+        let key = app.key().to_owned();
+        let created = create(&app, &key, individual_input("chunks-1", "chunks-acc-1")).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let passport = document_id(&created, "PASSPORT", None);
+        let operator = app.operator_key().await;
+        // Two whole chunks and a short third; then one short chunk, which must not be
+        // followed by what is left of the first file.
+        let mut large = pdf();
+        large.extend((0..2 * CHUNK_BYTES + 1_000).map(|i| (i % 253) as u8));
+        let mut small = pdf();
+        small.extend_from_slice(b"a later, smaller file");
+        for bytes in [large, small] {
+            let (_, body) = upload_named(&app, &key, &id, &passport, "passport.pdf", bytes.clone()).await;
+            assert!(body["errors"].is_null(), "{body}");
+            let (_, body) = app.gql_as(operator.expose(), CONTENT, json!({ "id": passport })).await;
+            assert!(body["errors"].is_null(), "{body}");
+            let node = &body["data"]["node"];
+            assert_eq!(node["file"], json!({ "sizeBytes": bytes.len(), "sha256": sha256_hex(&bytes) }));
+            let read = base64::engine::general_purpose::STANDARD
+                .decode(node["contentBase64"].as_str().expect("content"))
+                .expect("base64");
+            assert!(read == bytes, "{} bytes read back for {} stored", read.len(), bytes.len());
+        }
+    }
+
     async fn node_of_a_missing_document_returns_it_to_its_owner_only(app) {
         const NODE: &str = "query($id: ID!) { node(id: $id) { id ... on ApplicationDocument {
             document status description individualId file { fileName } } } }";

@@ -1,0 +1,6 @@
+-- Written by hand: SQLite has no string_agg. Blobs survive group_concat byte for byte.
+ALTER TABLE application_documents ADD COLUMN content blob NOT NULL DEFAULT x'';
+UPDATE application_documents SET content = (
+    SELECT CAST(group_concat(bytes, x'' ORDER BY seq) AS BLOB) FROM application_document_chunks
+    WHERE document_id = application_documents.id);
+DROP TABLE application_document_chunks;
