@@ -230,10 +230,16 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub transfer_validity_secs: u64,
 
-    /// How often the background sweeper expires overdue transfers, in milliseconds.
+    /// How often the background sweeper expires overdue transfers and old idempotency keys,
+    /// in milliseconds.
     #[arg(long, env = "LAYER2_EXPIRY_SWEEP_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
     pub expiry_sweep_ms: u64,
+
+    /// How long an idempotency key is kept, in days; a retry after that is a new request.
+    #[arg(long, env = "LAYER2_IDEMPOTENCY_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub idempotency_retention_days: u64,
 
     /// Deepest selection set a query may nest (GraphiQL's introspection needs about 15).
     #[arg(long, env = "LAYER2_MAX_DEPTH", default_value_t = 16,

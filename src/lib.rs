@@ -3,10 +3,13 @@
 
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod graphql;
+pub mod jobs;
+pub mod ops;
 pub mod seed;
 pub mod server;
 pub mod store;

@@ -382,8 +382,9 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::db::types::{PortableTimestamp, PortableUuid};
 
-    idempotency_keys (client_id, idempotency_key) {
+    idempotency_keys (client_id, issuer, idempotency_key) {
         client_id -> PortableUuid,
+        issuer -> Text,
         idempotency_key -> Text,
         operation -> Text,
         request_hash -> Text,

@@ -21,6 +21,8 @@ pub enum Caller {
     Client(ClientId),
     /// The platform itself: acts across clients.
     Operator,
+    /// The server's own jobs (expiry, sweeping): across clients, recorded as SYSTEM.
+    System,
 }
 
 impl Principal {
@@ -36,6 +38,15 @@ impl Principal {
         Self {
             caller: Caller::Operator,
             key_id,
+            environment: Environment::Production,
+        }
+    }
+
+    /// The server's own jobs, across every client.
+    pub fn system() -> Self {
+        Self {
+            caller: Caller::System,
+            key_id: ApiKeyId(uuid::Uuid::nil()),
             environment: Environment::Production,
         }
     }
@@ -61,18 +72,19 @@ impl Principal {
             Caller::Client(client_id) => Scope {
                 client: Some(client_id),
             },
-            Caller::Operator => Scope { client: None },
+            Caller::Operator | Caller::System => Scope { client: None },
         }
     }
 
+    /// Whether this is the operator (or the server itself, which acts as the platform).
     pub fn is_operator(&self) -> bool {
-        self.caller == Caller::Operator
+        matches!(self.caller, Caller::Operator | Caller::System)
     }
 
     pub fn client_id(&self) -> Option<ClientId> {
         match self.caller {
             Caller::Client(client_id) => Some(client_id),
-            Caller::Operator => None,
+            Caller::Operator | Caller::System => None,
         }
     }
 
@@ -80,7 +92,7 @@ impl Principal {
     pub fn role(&self) -> super::status::Role {
         match self.caller {
             Caller::Client(_) => super::status::Role::Client,
-            Caller::Operator => super::status::Role::Operator,
+            Caller::Operator | Caller::System => super::status::Role::Operator,
         }
     }
 
@@ -89,6 +101,7 @@ impl Principal {
         match self.caller {
             Caller::Client(_) => super::client::Actor::Client,
             Caller::Operator => super::client::Actor::Operator,
+            Caller::System => super::client::Actor::System,
         }
     }
 }

@@ -39,9 +39,66 @@ impl TransferStatus {
     }
 }
 
+/// Why two accounts cannot be a transfer's source and destination; the refusal concerns the
+/// destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairRefusal {
+    SameAccount,
+    /// The destination's asset and the source's differ.
+    AssetsDiffer {
+        destination: String,
+        source: String,
+    },
+}
+
+impl std::fmt::Display for PairRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SameAccount => f.write_str("must be another account than the source"),
+            Self::AssetsDiffer {
+                destination,
+                source,
+            } => write!(
+                f,
+                "holds {destination}, the source holds {source}; a transfer stays in one asset"
+            ),
+        }
+    }
+}
+
+/// A transfer moves money between two different accounts of one asset.
+pub fn check_pair<K: PartialEq>(
+    (source, source_asset): (K, &str),
+    (destination, destination_asset): (K, &str),
+) -> Result<(), PairRefusal> {
+    if source == destination {
+        Err(PairRefusal::SameAccount)
+    } else if source_asset != destination_asset {
+        Err(PairRefusal::AssetsDiffer {
+            destination: destination_asset.to_owned(),
+            source: source_asset.to_owned(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pair_is_two_accounts_of_one_asset() {
+        assert_eq!(check_pair((1, "USD"), (2, "USD")), Ok(()));
+        assert_eq!(
+            check_pair((1, "USD"), (1, "USD")),
+            Err(PairRefusal::SameAccount)
+        );
+        assert_eq!(
+            check_pair((1, "USD"), (2, "USDC")).map_err(|e| e.to_string()),
+            Err("holds USDC, the source holds USD; a transfer stays in one asset".into())
+        );
+    }
 
     #[test]
     fn only_a_requested_transfer_moves_and_every_end_is_final() {

@@ -167,6 +167,26 @@ impl Problems {
     }
 }
 
+/// Whether a text follows the rules for a client's own identifiers (`customerId`,
+/// `accountId`, `payorId`): 1 to 100 letters, digits, '-', '_', '.' or ':'.
+pub fn is_external_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+}
+
+/// Checks a client's own identifier.
+pub fn check_external_id(p: &mut Problems, field: &str, value: &str) {
+    if !is_external_id(value) {
+        p.add(
+            field,
+            "must be 1 to 100 characters of letters, digits, '-', '_', '.' or ':'",
+        );
+    }
+}
+
 fn is_country(value: &str) -> bool {
     value.len() == 2
         && value.bytes().all(|b| b.is_ascii_uppercase())

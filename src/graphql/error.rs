@@ -1,120 +1,11 @@
-//! The one error type of the API. Each variant has a stable `extensions.code`; internal
-//! failures are logged with an id and returned masked with that id, never with database text.
+//! How an operation's error reaches a client: each variant has a stable `extensions.code`
+//! and one shape wherever it is raised; internal failures are logged with an id and returned
+//! masked with that id, never with database text.
 
 use async_graphql::ErrorExtensions;
 
-use crate::domain::validation::FieldError;
-use crate::store::StoreError;
-
-/// A client-facing error. It deliberately has no `Display`: async-graphql turns any
-/// `Display` into an error message, so the only way to the client is the mapping below.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
-    /// No valid credentials.
-    Unauthenticated(String),
-    /// The caller is known but may not do this.
-    Forbidden(String),
-    /// Nothing with that identity exists for this caller (also when it belongs to another
-    /// client, so that existence does not leak).
-    NotFound(String),
-    /// The input breaks one or more rules; each names its field path.
-    BadUserInput(Vec<FieldError>),
-    /// The thing to create exists already (`field` names the clashing input).
-    AlreadyExists {
-        message: String,
-        field: Option<String>,
-    },
-    /// Someone else changed the object first (or `expectedVersion` is stale).
-    Conflict(String),
-    /// A status table (customers' or applications') does not allow this change for this
-    /// caller; the statuses are their API spellings.
-    InvalidStatusTransition {
-        from: &'static str,
-        to: &'static str,
-        allowed: Vec<&'static str>,
-        message: String,
-    },
-    /// A business rule refuses the request; `code` names the rule.
-    Rule { code: &'static str, message: String },
-    /// The transact rule (or a payment address's lease) stops money moving:
-    /// `CUSTOMER_CANNOT_TRANSACT`, with `extensions.reason` saying which party or term.
-    CannotTransact {
-        reason: &'static str,
-        message: String,
-    },
-    /// The database is out of reach or too busy; retrying later may succeed.
-    Unavailable,
-    /// A failure of ours; `id` is in the logs beside the details.
-    Internal { id: uuid::Uuid },
-}
-
-impl ApiError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::BadUserInput(_) => "BAD_USER_INPUT",
-            Self::AlreadyExists { .. } => "ALREADY_EXISTS",
-            Self::Conflict(_) => "CONFLICT",
-            Self::InvalidStatusTransition { .. } => "INVALID_STATUS_TRANSITION",
-            Self::Rule { code, .. } => code,
-            Self::CannotTransact { .. } => "CUSTOMER_CANNOT_TRANSACT",
-            Self::Unavailable => "UNAVAILABLE",
-            Self::Internal { .. } => "INTERNAL",
-        }
-    }
-
-    pub fn message(&self) -> String {
-        match self {
-            Self::Unauthenticated(m)
-            | Self::Forbidden(m)
-            | Self::NotFound(m)
-            | Self::Conflict(m) => m.clone(),
-            Self::BadUserInput(errors) => match errors.as_slice() {
-                [one] => format!("{}: {}", one.field, one.message),
-                many => format!(
-                    "{} problems with the input: {}",
-                    many.len(),
-                    many.iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-            },
-            Self::AlreadyExists { message, .. }
-            | Self::InvalidStatusTransition { message, .. }
-            | Self::Rule { message, .. }
-            | Self::CannotTransact { message, .. } => message.clone(),
-            Self::Unavailable => "the service is temporarily unavailable; retry shortly".into(),
-            Self::Internal { id } => format!("internal error (reference {id})"),
-        }
-    }
-
-    /// One broken rule on one input field.
-    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadUserInput(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
-    }
-
-    /// Every broken rule of an input, or `Ok` when there is none.
-    pub fn check(errors: Vec<FieldError>) -> Result<(), Self> {
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Self::BadUserInput(errors))
-        }
-    }
-
-    /// Logs an unexpected failure with a fresh reference id and returns the masked error.
-    pub fn internal(detail: &dyn std::fmt::Debug) -> Self {
-        let id = uuid::Uuid::now_v7();
-        tracing::error!(error_id = %id, detail = ?detail, "internal error");
-        Self::Internal { id }
-    }
-}
+/// What the API shows is the operations' error, mapped below to its code and extensions.
+pub use crate::ops::OpError as ApiError;
 
 impl From<ApiError> for async_graphql::Error {
     fn from(error: ApiError) -> Self {
@@ -163,33 +54,6 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound => Self::NotFound("not found".into()),
-            StoreError::Conflict => Self::Conflict(
-                "the object was changed by someone else first; read it again and retry".into(),
-            ),
-            StoreError::NotAllowed { code, message } => Self::Rule { code, message },
-            // A duplicate of an idempotent request still running after our retries.
-            StoreError::AlreadyExists(what) if what.contains("idempotency") => Self::Conflict(
-                "a request with this idempotency key is still in progress; retry shortly".into(),
-            ),
-            StoreError::CannotTransact { reason, message } => {
-                Self::CannotTransact { reason, message }
-            }
-            StoreError::Unavailable(detail) => {
-                // Once per failed field, so at debug: a pool running dry would otherwise log
-                // thousands of lines for one request. The request's log line counts the
-                // UNAVAILABLE errors, at warn.
-                tracing::debug!(%detail, "database unavailable");
-                Self::Unavailable
-            }
-            other => Self::internal(&other),
-        }
-    }
-}
-
 /// What resolvers return.
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -197,6 +61,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
 mod tests {
     use super::*;
     use crate::domain::status::CustomerStatus;
+    use crate::domain::validation::FieldError;
+    use crate::store::StoreError;
 
     fn extension(error: ApiError, key: &str) -> Option<async_graphql::Value> {
         let gql: async_graphql::Error = error.into();

@@ -67,10 +67,10 @@ pub use limits::Limits;
 pub struct RequestContext {
     pub principal: Principal,
     pub db: Database,
-    /// The largest document an upload may carry, in bytes.
-    pub max_document_bytes: usize,
-    /// How long a new transfer stays REQUESTED.
-    pub transfer_validity: std::time::Duration,
+    /// The clock each operation reads its instant from.
+    pub clock: crate::clock::SharedClock,
+    /// What the operations are configured by.
+    pub settings: std::sync::Arc<crate::ops::Settings>,
     /// Set once a document's bytes were read: one download per request keeps a request's
     /// memory bounded.
     pub content_downloaded: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -84,6 +84,18 @@ pub struct RequestContext {
     pub throttle: std::sync::Arc<limits::throttle::Throttle>,
     /// What the request cost, for the response's `extensions.cost`.
     pub cost: std::sync::Arc<limits::CostRecord>,
+}
+
+impl RequestContext {
+    /// The context of one operation of this request, at the clock's time now.
+    pub fn cx(&self) -> crate::ops::Cx<'_> {
+        crate::ops::Cx {
+            db: &self.db,
+            principal: &self.principal,
+            now: crate::db::types::Timestamp::from_datetime(self.clock.now()),
+            settings: &self.settings,
+        }
+    }
 }
 
 /// The request's context; missing only if a request bypassed the handler.

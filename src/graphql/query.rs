@@ -133,7 +133,7 @@ impl NodeQuery {
                 }
             }
             NodeKind::Transfer => {
-                match store::transfers::find_many_current(conn, &scope, &[TransferId(key)])
+                match store::transfers::find_many(conn, &scope, &[TransferId(key)])
                     .await?
                     .pop()
                 {

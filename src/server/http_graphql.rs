@@ -209,14 +209,14 @@ async fn post_multipart(
 ) -> HttpResponse {
     // The operations and map parts are small; the slack lets a file of exactly the limit
     // through to the resolver, which enforces the limit to the byte.
-    let part_limit = state.max_document_bytes + 64 * 1024;
+    let part_limit = state.ops.settings.max_document_bytes + 64 * 1024;
     let too_large = || {
         error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
             "DOCUMENT_TOO_LARGE",
             &format!(
                 "a document may be at most {} bytes",
-                state.max_document_bytes
+                state.ops.settings.max_document_bytes
             ),
         )
     };
@@ -393,8 +393,8 @@ async fn execute(
         RequestContext {
             principal,
             db: state.db.clone(),
-            max_document_bytes: state.max_document_bytes,
-            transfer_validity: state.transfer_validity,
+            clock: state.ops.clock.clone(),
+            settings: state.ops.settings.clone(),
             content_downloaded: Default::default(),
             upload_claimed: Default::default(),
             upload_slots: state.upload_slots.clone(),

@@ -33,8 +33,12 @@ pub struct ServerSettings {
     pub max_concurrent_uploads: usize,
     /// How long a transfer stays REQUESTED before it expires.
     pub transfer_validity: Duration,
-    /// How often the background sweeper expires overdue transfers.
+    /// How often the background sweeper expires overdue transfers (and old idempotency keys).
     pub expiry_sweep_interval: Duration,
+    /// How long an idempotency key is kept.
+    pub idempotency_retention: Duration,
+    /// Where every operation reads the time (the system's, or a test's).
+    pub clock: crate::clock::SharedClock,
     pub limits: Limits,
     /// Per-key allowances (concurrency, request rate, cost rate) per environment.
     pub allowances: Allowances,
@@ -59,6 +63,8 @@ impl ServerSettings {
             max_concurrent_uploads: 4,
             transfer_validity: Duration::from_secs(300),
             expiry_sweep_interval: Duration::from_secs(5),
+            idempotency_retention: crate::ops::Settings::default().idempotency_retention,
+            clock: crate::clock::system(),
             limits: Limits::default(),
             // Tests drive many requests from one key; those about allowances set their own.
             allowances: Allowances {
@@ -87,10 +93,10 @@ pub struct AppState {
     pub runtime: tokio::runtime::Handle,
     pub db: Database,
     pub body_limit: usize,
-    pub max_document_bytes: usize,
+    /// The clock and settings every operation runs with.
+    pub ops: crate::ops::App,
     /// One permit per upload in progress (`max_concurrent_uploads`).
     pub upload_slots: Arc<tokio::sync::Semaphore>,
-    pub transfer_validity: Duration,
     draining: Arc<AtomicBool>,
 }
 
@@ -144,6 +150,15 @@ impl RunningServer {
 /// Binds and starts serving. The server runs on its own worker threads.
 pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<RunningServer> {
     let draining = Arc::new(AtomicBool::new(false));
+    let ops = crate::ops::App {
+        db: db.clone(),
+        clock: settings.clock.clone(),
+        settings: Arc::new(crate::ops::Settings {
+            max_document_bytes: settings.max_document_bytes,
+            transfer_validity: settings.transfer_validity,
+            idempotency_retention: settings.idempotency_retention,
+        }),
+    };
     let state = web::Data::new(AppState {
         schema: build_schema(settings.limits),
         quiet_schema: build_quiet_schema(settings.limits),
@@ -153,13 +168,12 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         runtime: tokio::runtime::Handle::current(),
         db: db.clone(),
         body_limit: settings.body_limit,
-        max_document_bytes: settings.max_document_bytes,
+        ops: ops.clone(),
         upload_slots: Arc::new(tokio::sync::Semaphore::new(
             settings
                 .max_concurrent_uploads
                 .min(tokio::sync::Semaphore::MAX_PERMITS),
         )),
-        transfer_validity: settings.transfer_validity,
         draining: draining.clone(),
     });
     let origins = settings.cors_allowed_origins.clone();
@@ -195,10 +209,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
-    let sweeper = tokio::spawn(sweep_expired_transfers(
-        db.clone(),
-        settings.expiry_sweep_interval,
-    ));
+    let sweeper = tokio::spawn(crate::jobs::sweep(ops, settings.expiry_sweep_interval));
     Ok(RunningServer {
         addr,
         handle,
@@ -208,28 +219,6 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         sweeper,
         db,
     })
-}
-
-/// Expires overdue transfers (releasing their holds) every `interval`, for as long as the
-/// server runs. Each expiry is a compare-and-set, so requests that expire the same transfer
-/// on access, or several servers sweeping one database, never release a hold twice.
-async fn sweep_expired_transfers(db: Database, interval: Duration) {
-    const BATCH: i64 = 500;
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let swept = async {
-            let mut pooled = db.conn().await?;
-            crate::store::transfers::expire_due(&mut pooled.conn(), BATCH).await
-        }
-        .await;
-        match swept {
-            Ok(0) => {}
-            Ok(expired) => tracing::info!(expired, "expired overdue transfers"),
-            Err(error) => tracing::warn!(?error, "transfer expiry sweep failed"),
-        }
-    }
 }
 
 /// Headers on every response: nothing the API answers may be cached or sniffed as another

@@ -84,6 +84,7 @@ pub async fn log_request(
                 Some(p) => match p.caller() {
                     Caller::Client(client_id) => format!("client:{client_id}"),
                     Caller::Operator => "operator".to_owned(),
+                    Caller::System => "system".to_owned(),
                 },
                 None => String::new(),
             };

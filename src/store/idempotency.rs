@@ -1,6 +1,7 @@
-//! Idempotency keys, scoped per client: the first request with a key records a hash of itself
-//! and the object it produced, in the same transaction as its effect. A replay gets that
-//! object back; a different request with the same key is refused.
+//! Idempotency keys, per client and per issuer (a client's own, or the operator's for that
+//! client): the first request with a key records a hash of itself and the object it
+//! produced, in the same transaction as its effect (`ops::uow`). Keys past their retention
+//! are swept.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -11,6 +12,7 @@ use crate::db::schema::idempotency_keys;
 use crate::db::types::Timestamp;
 use crate::db::types::uuid_id;
 use crate::db::{Conn, dispatch};
+use crate::domain::client::Actor;
 use crate::domain::ids::ClientId;
 
 uuid_id!(
@@ -21,13 +23,26 @@ uuid_id!(
 /// The longest key a client may send.
 pub const MAX_KEY_LENGTH: usize = 200;
 
-/// What a key means for this request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// First use: the effect is to run, and the key now names `result`.
-    New,
-    /// Seen before with the same request: this is what it produced.
-    Replay(uuid::Uuid),
+/// A key as stored: the request it was first used for and what that produced.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Saved {
+    pub operation: String,
+    pub request_hash: String,
+    pub result_id: uuid::Uuid,
+}
+
+/// A key to claim.
+#[derive(Debug)]
+pub struct NewKey<'a> {
+    pub client: ClientId,
+    /// Whose key it is: a client's keys and the operator's keys for that client's data are
+    /// apart.
+    pub issuer: Actor,
+    pub key: &'a str,
+    pub operation: &'a str,
+    pub request_hash: &'a str,
+    pub result: uuid::Uuid,
+    pub at: Timestamp,
 }
 
 /// A hash of an operation and its arguments (each length-prefixed, so that no two
@@ -45,20 +60,17 @@ pub fn request_hash(operation: &str, arguments: &[&str]) -> String {
         .collect()
 }
 
-/// What an earlier request with `key` produced, when it was this same request (`None`
-/// when the key is new); `IDEMPOTENCY_KEY_REUSED` when it was another request. A replay is
-/// answered from this before any other check, so it returns the original result even if,
-/// say, an account has been frozen since.
-pub async fn saved(
+/// The stored key `key` of `issuer` for `client`'s data, if any.
+pub async fn find(
     conn: &mut Conn<'_>,
     client: ClientId,
+    issuer: Actor,
     key: &str,
-    operation: &str,
-    hash: &str,
-) -> Result<Option<uuid::Uuid>, StoreError> {
-    let existing: Option<(String, String, ResultId)> = dispatch!(conn, c => {
+) -> Result<Option<Saved>, StoreError> {
+    let found: Option<(String, String, ResultId)> = dispatch!(conn, c => {
         idempotency_keys::table
             .filter(idempotency_keys::client_id.eq(client))
+            .filter(idempotency_keys::issuer.eq(issuer))
             .filter(idempotency_keys::idempotency_key.eq(key))
             .select((
                 idempotency_keys::operation,
@@ -69,58 +81,69 @@ pub async fn saved(
             .await
             .optional()?
     });
-    match existing {
-        None => Ok(None),
-        Some((saved_operation, saved_hash, saved_result)) => {
-            if saved_operation == operation && saved_hash == hash {
-                Ok(Some(saved_result.0))
-            } else {
-                Err(StoreError::NotAllowed {
-                    code: "IDEMPOTENCY_KEY_REUSED",
-                    message: format!(
-                        "this idempotency key was used for a different request \
-                         ({saved_operation}); use a new key for a new request"
-                    ),
-                })
-            }
-        }
-    }
+    Ok(found.map(|(operation, request_hash, result)| Saved {
+        operation,
+        request_hash,
+        result_id: result.0,
+    }))
 }
 
-/// Claims `key` for a request inside its transaction. A concurrent duplicate's insert waits
-/// on this row and then fails on the primary key (`AlreadyExists`): retry the whole
-/// transaction, and the retry finds the saved result.
-pub async fn claim(
-    tx: &mut Conn<'_>,
-    client: ClientId,
-    key: &str,
-    operation: &str,
-    hash: &str,
-    result: uuid::Uuid,
-) -> Result<Claim, StoreError> {
-    if let Some(saved) = saved(tx, client, key, operation, hash).await? {
-        return Ok(Claim::Replay(saved));
-    }
-    let now = Timestamp::now();
-    dispatch!(tx, c => {
+/// Inserts the key unless it is there: `true` when this call claimed it. A concurrent
+/// duplicate's insert waits on the first one's row and, once that commits, inserts nothing
+/// (no error, no text to match); once it rolls back, it inserts.
+pub async fn insert(tx: &mut Conn<'_>, new: &NewKey<'_>) -> Result<bool, StoreError> {
+    let inserted = dispatch!(tx, c => {
         diesel::insert_into(idempotency_keys::table)
             .values((
-                idempotency_keys::client_id.eq(client),
-                idempotency_keys::idempotency_key.eq(key),
-                idempotency_keys::operation.eq(operation),
-                idempotency_keys::request_hash.eq(hash),
-                idempotency_keys::result_id.eq(ResultId(result)),
-                idempotency_keys::created_at.eq(now),
+                idempotency_keys::client_id.eq(new.client),
+                idempotency_keys::issuer.eq(new.issuer),
+                idempotency_keys::idempotency_key.eq(new.key),
+                idempotency_keys::operation.eq(new.operation),
+                idempotency_keys::request_hash.eq(new.request_hash),
+                idempotency_keys::result_id.eq(ResultId(new.result)),
+                idempotency_keys::created_at.eq(new.at),
             ))
+            .on_conflict_do_nothing()
             .execute(c)
-            .await?;
+            .await?
     });
-    Ok(Claim::New)
+    Ok(inserted == 1)
 }
 
-/// Whether an error is a concurrent duplicate's key clash (retry to find the saved result).
-pub fn is_duplicate_claim(error: &StoreError) -> bool {
-    matches!(error, StoreError::AlreadyExists(what) if what.contains("idempotency"))
+/// Deletes up to `limit` keys created before `before` (past their retention), oldest first:
+/// how many went.
+pub async fn sweep(
+    conn: &mut Conn<'_>,
+    before: Timestamp,
+    limit: i64,
+) -> Result<usize, StoreError> {
+    let deleted = dispatch!(conn, c => {
+        let oldest = idempotency_keys::table
+            .filter(idempotency_keys::created_at.lt(before))
+            .order(idempotency_keys::created_at.asc())
+            .select((
+                idempotency_keys::client_id,
+                idempotency_keys::issuer,
+                idempotency_keys::idempotency_key,
+            ))
+            .limit(limit)
+            .load::<(ClientId, Actor, String)>(c)
+            .await?;
+        let mut deleted = 0;
+        for (client, issuer, key) in oldest {
+            deleted += diesel::delete(
+                idempotency_keys::table
+                    .filter(idempotency_keys::client_id.eq(client))
+                    .filter(idempotency_keys::issuer.eq(issuer))
+                    .filter(idempotency_keys::idempotency_key.eq(key))
+                    .filter(idempotency_keys::created_at.lt(before)),
+            )
+            .execute(c)
+            .await?;
+        }
+        deleted
+    });
+    Ok(deleted)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::windowed::{Bind, Condition, TopPerParent};
-use super::{StoreError, scoped};
+use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{account_transactions, accounts, customers, ledger_entries};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
@@ -50,16 +50,15 @@ const TRANSACTION_COLUMNS: &str = "id, client_id, account_id, transaction_type, 
     transaction_date, posted_at, version";
 
 impl AccountTransaction {
-    /// A new transaction on `account` of `value` minor units, dated now.
+    /// A new transaction on `account` of `value` minor units, dated `now`.
     pub fn new(
         client_id: ClientId,
         account: AccountKey,
-        transaction_type: TransactionType,
-        category_type: CategoryType,
-        status: TransactionStatus,
+        kind: (TransactionType, CategoryType, TransactionStatus),
         value: i64,
+        now: Timestamp,
     ) -> Self {
-        let now = Timestamp::now();
+        let (transaction_type, category_type, status) = kind;
         Self {
             id: TransactionId::new(),
             client_id,
@@ -142,8 +141,10 @@ impl From<PostError> for StoreError {
 /// Inserts a transaction. Call inside the movement's transaction.
 pub async fn insert_transaction(
     tx: &mut Conn<'_>,
+    scope: &Scope,
     transaction: &AccountTransaction,
 ) -> Result<(), StoreError> {
+    ensure_in_scope(scope, transaction.client_id)?;
     dispatch!(tx, c => {
         diesel::insert_into(account_transactions::table)
             .values(transaction)
@@ -156,11 +157,11 @@ pub async fn insert_transaction(
 /// Moves a transaction from `from` to `to` (a hold posted or cancelled), by compare-and-set.
 pub async fn settle_transaction(
     tx: &mut Conn<'_>,
+    scope: &Scope,
     id: TransactionId,
-    from: TransactionStatus,
-    to: TransactionStatus,
+    (from, to): (TransactionStatus, TransactionStatus),
+    now: Timestamp,
 ) -> Result<(), StoreError> {
-    let now = Timestamp::now();
     let posted_at = (to == TransactionStatus::Posted).then_some(now);
     let changed = dispatch!(tx, c => {
         diesel::update(
@@ -173,13 +174,15 @@ pub async fn settle_transaction(
             account_transactions::posted_at.eq(posted_at),
             account_transactions::version.eq(account_transactions::version + 1),
         ))
-        .execute(c)
-        .await?
+        .returning(account_transactions::client_id)
+        .get_result::<ClientId>(c)
+        .await
+        .optional()?
     });
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
+    match changed {
+        // Another client's transaction: the caller's transaction rolls this back.
+        Some(owner) => ensure_in_scope(scope, owner),
+        None => Err(StoreError::Conflict),
     }
 }
 
@@ -190,16 +193,16 @@ pub async fn settle_transaction(
 /// movements over the same accounts always lock them in the same order (no deadlock).
 pub async fn post(
     tx: &mut Conn<'_>,
-    client_id: ClientId,
-    asset_type_id: &str,
+    scope: &Scope,
+    movement: &Movement<'_>,
     transaction: TransactionId,
     posting: &Posting,
     must_transact: &[AccountKey],
 ) -> Result<(), PostError> {
     post_split(
         tx,
-        client_id,
-        asset_type_id,
+        scope,
+        movement,
         transaction,
         &[],
         posting,
@@ -208,23 +211,36 @@ pub async fn post(
     .await
 }
 
+/// What every entry of one money movement shares: whose, in which asset, when.
+#[derive(Debug, Clone, Copy)]
+pub struct Movement<'a> {
+    pub client_id: ClientId,
+    pub asset_type_id: &'a str,
+    pub at: Timestamp,
+}
+
 /// [`post`], with the entries of some accounts written under another transaction of theirs
 /// (`legs`): an executed transfer's source leg belongs to its hold, the destination leg to
 /// the new TRANSFER_IN, so every transaction's entries stay on its own account.
 pub async fn post_split(
     tx: &mut Conn<'_>,
-    client_id: ClientId,
-    asset_type_id: &str,
+    scope: &Scope,
+    movement: &Movement<'_>,
     transaction: TransactionId,
     legs: &[(AccountKey, TransactionId)],
     posting: &Posting,
     must_transact: &[AccountKey],
 ) -> Result<(), PostError> {
+    ensure_in_scope(scope, movement.client_id)?;
     if !posting.is_balanced() {
         return Err(StoreError::Corrupt("an unbalanced posting was refused".into()).into());
     }
+    let Movement {
+        client_id,
+        asset_type_id,
+        at: now,
+    } = *movement;
     let posting_id = PostingId::new();
-    let now = Timestamp::now();
     for entry in &posting.entries {
         let row = LedgerEntry {
             id: LedgerEntryId::new(),

@@ -7,7 +7,6 @@ pub mod applications;
 pub mod clients;
 pub mod customer_individuals;
 pub mod customers;
-pub mod deposits;
 pub mod idempotency;
 pub mod ledger;
 pub mod payment_addresses;
@@ -55,6 +54,10 @@ pub enum StoreError {
     /// A compare-and-set lost to a concurrent change.
     #[error("conflict")]
     Conflict,
+    /// PostgreSQL gave up on the transaction (a serialization failure or a deadlock): run it
+    /// again (`ops::uow` does).
+    #[error("contended")]
+    Contended(String),
     /// The pool could not hand out a connection in time, or the database is unreachable.
     #[error("database unavailable")]
     Unavailable(String),
@@ -81,6 +84,7 @@ impl std::fmt::Debug for StoreError {
             Self::NotFound => f.write_str("NotFound"),
             Self::AlreadyExists(what) => write!(f, "AlreadyExists({what})"),
             Self::Conflict => f.write_str("Conflict"),
+            Self::Contended(why) => write!(f, "Contended({why})"),
             Self::Unavailable(why) => write!(f, "Unavailable({why})"),
             Self::Corrupt(why) => write!(f, "Corrupt({why})"),
             Self::NotAllowed { code, message } => write!(f, "NotAllowed({code}: {message})"),
@@ -111,14 +115,14 @@ impl From<DieselError> for StoreError {
                 )
             }
             // PostgreSQL gave up on one of two conflicting transactions: retryable.
-            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                Self::Conflict
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                Self::Contended(info.message().to_owned())
             }
             // PostgreSQL broke a lock cycle by aborting this transaction: also retryable.
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
                 if info.message().starts_with("deadlock detected") =>
             {
-                Self::Conflict
+                Self::Contended(info.message().to_owned())
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 Self::Unavailable(info.message().to_owned())

@@ -101,14 +101,17 @@ pub async fn for_accounts(
 /// payments cannot together exceed its limits.
 pub async fn count_payment(
     tx: &mut Conn<'_>,
+    scope: &Scope,
     address: &PaymentAddress,
     amount: i64,
+    now: Timestamp,
 ) -> Result<Result<(), LeaseRefusal>, StoreError> {
-    let now = Timestamp::now();
+    ensure_in_scope(scope, address.client_id)?;
     let updated = dispatch!(tx, c => {
         diesel::update(
             payment_addresses::table
                 .filter(payment_addresses::id.eq(address.id))
+                .filter(payment_addresses::client_id.eq(address.client_id))
                 .filter(
                     payment_addresses::lease_end_date
                         .is_null()

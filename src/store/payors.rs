@@ -219,11 +219,12 @@ pub async fn page_for_customers(
 /// Records that a payor pays (or may pay) into an account; a second time changes nothing.
 pub async fn link_to_account(
     conn: &mut Conn<'_>,
-    account: AccountKey,
-    payor: PayorKey,
+    scope: &Scope,
+    (account, payor): (AccountKey, PayorKey),
     client_id: ClientId,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
-    let now = Timestamp::now();
+    ensure_in_scope(scope, client_id)?;
     dispatch!(conn, c => {
         diesel::insert_into(account_payors::table)
             .values((

@@ -1,18 +1,16 @@
-//! Transfers between two accounts of one client: create (with its hold), accept (execute),
-//! cancel, reject and expire. Every status move is a compare-and-set on the transfer's row,
-//! made in the same transaction as the ledger postings it implies.
+//! Transfers between two accounts of one client, as rows: insert, the compare-and-set that
+//! moves one out of REQUESTED, its hold, and reads. What a movement posts to the ledger is
+//! the operations' (`ops::money`), in the same transaction.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::ledger::{self, AccountTransaction};
 use super::{StoreError, ensure_in_scope, scoped};
-use crate::db::schema::{account_transactions, accounts, customers, transfers};
+use crate::db::schema::{account_transactions, accounts, transfers};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, dispatch, write_tx};
-use crate::domain::ids::{AccountKey, ClientId, TransactionId, TransferId};
-use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
-use crate::domain::status::{CustomerStatus, check_transact};
+use crate::db::{Conn, dispatch};
+use crate::domain::ids::{AccountKey, ClientId, CustomerKey, TransactionId, TransferId};
+use crate::domain::ledger::TransactionType;
 use crate::domain::tenancy::Scope;
 use crate::domain::transfer::TransferStatus;
 
@@ -37,63 +35,47 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    /// Whether it is still REQUESTED although its time is up.
+    /// Whether it is still stored as REQUESTED although its time is up.
     pub fn is_due(&self, now: Timestamp) -> bool {
         self.status == TransferStatus::Requested && self.valid_until <= now
     }
+
+    /// Its status as a reader sees it at `now`: a REQUESTED transfer past `validUntil` is
+    /// EXPIRED, though its row is settled (the hold released) only by the next write that
+    /// weighs its balance, or the sweeper.
+    pub fn status_at(&self, now: Timestamp) -> TransferStatus {
+        if self.is_due(now) {
+            TransferStatus::Expired
+        } else {
+            self.status
+        }
+    }
+
+    /// The transfer as a reader sees it at `now` (its status per [`Self::status_at`]).
+    pub fn seen_at(mut self, now: Timestamp) -> Self {
+        self.status = self.status_at(now);
+        self
+    }
 }
 
-/// The transact rule for the destination side, read inside a movement's transaction.
-async fn check_receiver(tx: &mut Conn<'_>, account: AccountKey) -> Result<(), StoreError> {
-    let (customer, status): (CustomerStatus, CustomerStatus) = dispatch!(tx, c => {
-        accounts::table
-            .inner_join(customers::table)
-            .filter(accounts::id.eq(account))
-            .select((customers::status, accounts::status))
-            .first(c)
-            .await?
-    });
-    check_transact(customer, status).map_err(|why| StoreError::CannotTransact {
-        reason: why.reason_code(),
-        message: format!("destination: {why}"),
-    })
-}
-
-/// Inserts a REQUESTED transfer and its hold on the source, inside the caller's transaction:
-/// the source's available balance drops (a conditional UPDATE: `INSUFFICIENT_FUNDS` when
-/// short), and both sides must be able to transact now.
-pub async fn create_in(tx: &mut Conn<'_>, transfer: &Transfer) -> Result<(), StoreError> {
-    check_receiver(tx, transfer.destination_account_id).await?;
+/// Inserts a REQUESTED transfer (its hold is the caller's to post, in the same transaction).
+pub async fn insert(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    transfer: &Transfer,
+) -> Result<(), StoreError> {
+    ensure_in_scope(scope, transfer.client_id)?;
     dispatch!(tx, c => {
         diesel::insert_into(transfers::table).values(transfer).execute(c).await?;
     });
-    let mut hold = AccountTransaction::new(
-        transfer.client_id,
-        transfer.source_account_id,
-        TransactionType::TransferOut,
-        CategoryType::Transfer,
-        TransactionStatus::Authorized,
-        transfer.amount,
-    );
-    hold.description = transfer.description.clone();
-    hold.transfer_id = Some(transfer.id);
-    ledger::insert_transaction(tx, &hold).await?;
-    ledger::post(
-        tx,
-        transfer.client_id,
-        &transfer.asset_type_id,
-        hold.id,
-        &Posting::hold(transfer.source_account_id, transfer.amount),
-        &[transfer.source_account_id],
-    )
-    .await?;
     Ok(())
 }
 
 /// Moves a transfer from REQUESTED to `to` by compare-and-set (also requiring, for
 /// EXECUTED, that it is not yet due). `Conflict` when it is no longer REQUESTED.
-async fn leave_requested(
+pub async fn leave_requested(
     tx: &mut Conn<'_>,
+    scope: &Scope,
     id: TransferId,
     to: TransferStatus,
     rejection_reason: Option<&str>,
@@ -133,13 +115,20 @@ async fn leave_requested(
         .await
         .optional()?
     });
-    moved.ok_or(StoreError::Conflict)
+    let moved = moved.ok_or(StoreError::Conflict)?;
+    // Another client's transfer: the caller's transaction rolls this back.
+    ensure_in_scope(scope, moved.client_id)?;
+    Ok(moved)
 }
 
 /// The AUTHORIZED hold of a transfer.
-async fn hold_of(tx: &mut Conn<'_>, transfer: TransferId) -> Result<TransactionId, StoreError> {
+pub async fn hold_of(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    transfer: TransferId,
+) -> Result<TransactionId, StoreError> {
     let id = dispatch!(tx, c => {
-        account_transactions::table
+        scoped!(account_transactions::table, account_transactions::client_id, scope)
             .filter(account_transactions::transfer_id.eq(transfer))
             .filter(account_transactions::transaction_type.eq(TransactionType::TransferOut))
             .select(account_transactions::id)
@@ -149,93 +138,7 @@ async fn hold_of(tx: &mut Conn<'_>, transfer: TransferId) -> Result<TransactionI
     Ok(id)
 }
 
-/// Executes a REQUESTED transfer in the caller's transaction: the hold becomes a POSTED
-/// TRANSFER_OUT, the destination gets a POSTED TRANSFER_IN, and the ledger moves the money
-/// from the source's held funds to the destination. Both sides must be able to transact
-/// (`CannotTransact` otherwise: roll back and [`reject`]).
-pub async fn execute_in(tx: &mut Conn<'_>, id: TransferId) -> Result<Transfer, StoreError> {
-    let now = Timestamp::now();
-    let transfer = leave_requested(tx, id, TransferStatus::Executed, None, now).await?;
-    let hold = hold_of(tx, id).await?;
-    ledger::settle_transaction(
-        tx,
-        hold,
-        TransactionStatus::Authorized,
-        TransactionStatus::Posted,
-    )
-    .await?;
-    let mut credit = AccountTransaction::new(
-        transfer.client_id,
-        transfer.destination_account_id,
-        TransactionType::TransferIn,
-        CategoryType::Transfer,
-        TransactionStatus::Posted,
-        transfer.amount,
-    );
-    credit.description = transfer.description.clone();
-    credit.transfer_id = Some(transfer.id);
-    ledger::insert_transaction(tx, &credit).await?;
-    ledger::post_split(
-        tx,
-        transfer.client_id,
-        &transfer.asset_type_id,
-        credit.id,
-        &[(transfer.source_account_id, hold)],
-        &Posting::settle(
-            transfer.source_account_id,
-            transfer.destination_account_id,
-            transfer.amount,
-        ),
-        &[transfer.source_account_id, transfer.destination_account_id],
-    )
-    .await
-    .map_err(|error| match error {
-        // Say which side stopped it.
-        ledger::PostError::CannotTransact(account, why) => StoreError::CannotTransact {
-            reason: why.reason_code(),
-            message: if account == transfer.source_account_id {
-                format!("source: {why}")
-            } else {
-                format!("destination: {why}")
-            },
-        },
-        other => other.into(),
-    })?;
-    Ok(transfer)
-}
-
-/// Ends a REQUESTED transfer without moving money (CANCELLED, EXPIRED or REJECTED), in the
-/// caller's transaction: its hold is CANCELLED and released to the available balance
-/// (whatever the statuses now: releasing a hold never needs the transact rule).
-pub async fn end_in(
-    tx: &mut Conn<'_>,
-    id: TransferId,
-    to: TransferStatus,
-    rejection_reason: Option<&str>,
-) -> Result<Transfer, StoreError> {
-    let now = Timestamp::now();
-    let transfer = leave_requested(tx, id, to, rejection_reason, now).await?;
-    let hold = hold_of(tx, id).await?;
-    ledger::settle_transaction(
-        tx,
-        hold,
-        TransactionStatus::Authorized,
-        TransactionStatus::Cancelled,
-    )
-    .await?;
-    ledger::post(
-        tx,
-        transfer.client_id,
-        &transfer.asset_type_id,
-        hold,
-        &Posting::release(transfer.source_account_id, transfer.amount),
-        &[],
-    )
-    .await?;
-    Ok(transfer)
-}
-
-/// Transfers by key, those the scope reaches, as stored (see [`expire_due_of`]).
+/// Transfers by key, those the scope reaches, as stored (see [`Transfer::status_at`]).
 pub async fn find_many(
     conn: &mut Conn<'_>,
     scope: &Scope,
@@ -251,48 +154,14 @@ pub async fn find_many(
     Ok(found)
 }
 
-/// Expires one due transfer in its own transaction; `false` when someone else ended it first.
-async fn expire(conn: &mut Conn<'_>, id: TransferId) -> Result<bool, StoreError> {
-    let ended = write_tx!(conn, tx => end_in(tx, id, TransferStatus::Expired, None).await);
-    match ended {
-        Ok(_) => Ok(true),
-        Err(StoreError::Conflict) => Ok(false),
-        Err(other) => Err(other),
-    }
-}
-
-/// Transfers by key with expiry applied on access: a due REQUESTED transfer is expired (its
-/// hold released) before it is returned.
-pub async fn find_many_current(
-    conn: &mut Conn<'_>,
-    scope: &Scope,
-    keys: &[TransferId],
-) -> Result<Vec<Transfer>, StoreError> {
-    let found = find_many(conn, scope, keys).await?;
-    let now = Timestamp::now();
-    let due: Vec<TransferId> = found
-        .iter()
-        .filter(|t| t.is_due(now))
-        .map(|t| t.id)
-        .collect();
-    if due.is_empty() {
-        return Ok(found);
-    }
-    for id in &due {
-        expire(conn, *id).await?;
-    }
-    find_many(conn, scope, keys).await
-}
-
-/// Expires every due REQUESTED transfer whose source is one of `accounts` (before a new
-/// transfer is weighed against the available balance).
-pub async fn expire_due_of(
+/// The due transfers (REQUESTED past `validUntil` at `now`) out of `accounts`.
+pub async fn due_of(
     conn: &mut Conn<'_>,
     scope: &Scope,
     accounts: &[AccountKey],
-) -> Result<(), StoreError> {
-    let now = Timestamp::now();
-    let due: Vec<TransferId> = dispatch!(conn, c => {
+    now: Timestamp,
+) -> Result<Vec<TransferId>, StoreError> {
+    let due = dispatch!(conn, c => {
         scoped!(transfers::table, transfers::client_id, scope)
             .filter(transfers::source_account_id.eq_any(accounts))
             .filter(transfers::status.eq(TransferStatus::Requested))
@@ -301,35 +170,38 @@ pub async fn expire_due_of(
             .load(c)
             .await?
     });
-    for id in due {
-        expire(conn, id).await?;
-    }
-    Ok(())
+    Ok(due)
 }
 
-/// Expires every due REQUESTED transfer out of any account of a customer (before its
-/// accounts are weighed for closing: an overdue hold no longer counts).
-pub async fn expire_due_of_customer(
+/// The due transfers out of any account of a customer.
+pub async fn due_of_customer(
     conn: &mut Conn<'_>,
     scope: &Scope,
-    customer: crate::domain::ids::CustomerKey,
-) -> Result<(), StoreError> {
-    let accounts: Vec<AccountKey> = dispatch!(conn, c => {
-        scoped!(accounts::table, accounts::client_id, scope)
+    customer: CustomerKey,
+    now: Timestamp,
+) -> Result<Vec<TransferId>, StoreError> {
+    let due = dispatch!(conn, c => {
+        scoped!(transfers::table, transfers::client_id, scope)
+            .inner_join(accounts::table.on(accounts::id.eq(transfers::source_account_id)))
             .filter(accounts::customer_id.eq(customer))
-            .select(accounts::id)
+            .filter(transfers::status.eq(TransferStatus::Requested))
+            .filter(transfers::valid_until.le(now))
+            .select(transfers::id)
             .load(c)
             .await?
     });
-    expire_due_of(conn, scope, &accounts).await
+    Ok(due)
 }
 
-/// The sweeper's pass: expires up to `limit` due transfers of every client; returns how
-/// many it expired.
-pub async fn expire_due(conn: &mut Conn<'_>, limit: i64) -> Result<usize, StoreError> {
-    let now = Timestamp::now();
-    let due: Vec<TransferId> = dispatch!(conn, c => {
-        transfers::table
+/// Up to `limit` due transfers of every client in the scope, the longest due first.
+pub async fn due(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<TransferId>, StoreError> {
+    let due = dispatch!(conn, c => {
+        scoped!(transfers::table, transfers::client_id, scope)
             .filter(transfers::status.eq(TransferStatus::Requested))
             .filter(transfers::valid_until.le(now))
             .order(transfers::valid_until)
@@ -338,19 +210,5 @@ pub async fn expire_due(conn: &mut Conn<'_>, limit: i64) -> Result<usize, StoreE
             .load(c)
             .await?
     });
-    let mut expired = 0;
-    for id in due {
-        // One transfer that cannot be expired must not hold up the others' holds.
-        match expire(conn, id).await {
-            Ok(true) => expired += 1,
-            Ok(false) => {}
-            Err(error) => tracing::warn!(transfer = %id, ?error, "could not expire a transfer"),
-        }
-    }
-    Ok(expired)
-}
-
-/// Checks a transfer may be written by `scope` (its client's).
-pub fn ensure_owned(scope: &Scope, transfer: &Transfer) -> Result<(), StoreError> {
-    ensure_in_scope(scope, transfer.client_id)
+    Ok(due)
 }

@@ -387,7 +387,7 @@ impl ApplicationMutation {
                     .into(),
             ));
         };
-        let new_file = read_upload(ctx, &file, rc.max_document_bytes).await?;
+        let new_file = read_upload(ctx, &file, rc.settings.max_document_bytes).await?;
         let mut pooled = rc.db.conn().await?;
         let saved = store::applications::upload(
             &mut pooled.conn(),

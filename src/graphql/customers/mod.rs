@@ -20,25 +20,7 @@ use crate::domain::tenancy::Principal;
 use crate::domain::validation::Problems;
 use crate::store;
 
-/// Whether a text follows the rules for a client's own identifiers (`customerId`,
-/// `accountId`): 1 to 100 letters, digits, '-', '_', '.' or ':'.
-pub(crate) fn is_external_id(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 100
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
-}
-
-/// Checks a client's own identifier.
-pub(crate) fn check_external_id(p: &mut Problems, field: &str, value: &str) {
-    if !is_external_id(value) {
-        p.add(
-            field,
-            "must be 1 to 100 characters of letters, digits, '-', '_', '.' or ':'",
-        );
-    }
-}
+pub(crate) use crate::domain::validation::{check_external_id, is_external_id};
 
 /// `reason` and `updatedBy`, which every change carries.
 pub(crate) fn check_note(p: &mut Problems, reason: &str, updated_by: &str) {
@@ -55,15 +37,7 @@ pub(crate) fn target_client(
     let named = client_id
         .map(|id| node::decode_as(id, NodeKind::Client).map(ClientId))
         .transpose()?;
-    match (principal.client_id(), named) {
-        (Some(own), None) => Ok(Some(own)),
-        (Some(own), Some(named)) => Ok((own == named).then_some(own)),
-        (None, Some(named)) => Ok(Some(named)),
-        (None, None) => Err(ApiError::bad_input(
-            "clientId",
-            "the operator must pass clientId: the client whose own ids (customerId, accountId…) these are",
-        )),
-    }
+    crate::ops::target_client(principal, named)
 }
 
 pub(super) fn not_found(customer_id: &str) -> ApiError {

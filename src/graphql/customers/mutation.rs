@@ -333,13 +333,8 @@ impl CustomerMutation {
         let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
         if status == CustomerStatus::Closed {
             // Overdue transfers' holds no longer count when the accounts are weighed.
-            let mut pooled = rc.db.conn().await?;
-            store::transfers::expire_due_of_customer(
-                &mut pooled.conn(),
-                &rc.principal.scope(),
-                customer.id,
-            )
-            .await?;
+            crate::ops::money::expire_transfers::settle_overdue_of_customer(&rc.cx(), customer.id)
+                .await?;
         }
         // A stale version is a conflict first: the caller decided on a state that is gone.
         if expected_version.is_some_and(|v| v != customer.version) {

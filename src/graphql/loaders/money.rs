@@ -277,7 +277,7 @@ impl Loader<PaymentAddressId> for AddressByKey {
     }
 }
 
-/// Transfers by key, with expiry applied on access.
+/// Transfers by key, as stored (a due one reads as EXPIRED through `Transfer.status`).
 pub struct TransferByKey {
     pub(super) db: Database,
     pub(super) scope: Scope,
@@ -289,8 +289,7 @@ impl Loader<TransferId> for TransferByKey {
 
     async fn load(&self, keys: &[TransferId]) -> Result<HashMap<TransferId, Transfer>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let rows =
-            store::transfers::find_many_current(&mut pooled.conn(), &self.scope, keys).await?;
+        let rows = store::transfers::find_many(&mut pooled.conn(), &self.scope, keys).await?;
         Ok(rows.into_iter().map(|t| (t.id, t)).collect())
     }
 }

@@ -184,14 +184,7 @@ impl AccountMutation {
         check_transition(account.status, status, role).map_err(transition_error)?;
         let account = if status == AccountStatus::Closed {
             // An overdue hold no longer counts: expire it, then weigh the balances afresh.
-            let mut pooled = rc.db.conn().await?;
-            store::transfers::expire_due_of(
-                &mut pooled.conn(),
-                &rc.principal.scope(),
-                &[account.id],
-            )
-            .await?;
-            drop(pooled);
+            crate::ops::money::expire_transfers::settle_overdue_of(&rc.cx(), &[account.id]).await?;
             let account = load_account(rc, "accountId", &account_id, client_id.as_ref()).await?;
             check_close(
                 account.current_balance,

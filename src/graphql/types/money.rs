@@ -230,9 +230,9 @@ impl Transfer {
     pub async fn id(&self) -> ID {
         encode(NodeKind::Transfer, self.row.id.0)
     }
-    /// Where the transfer stands.
-    async fn status(&self) -> TransferStatus {
-        self.row.status
+    /// Where the transfer stands (a REQUESTED transfer past validUntil is EXPIRED).
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<TransferStatus> {
+        Ok(self.row.status_at(crate::graphql::request(ctx)?.cx().now))
     }
     /// The account the money leaves.
     async fn source_account(&self, ctx: &Context<'_>) -> ApiResult<Account> {

@@ -6,6 +6,7 @@ mod graph;
 mod payors;
 mod rules;
 mod transfers;
+mod write_path;
 
 use serde_json::{Value, json};
 

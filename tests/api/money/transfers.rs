@@ -1,6 +1,6 @@
 //! Transfers between a client's own accounts: the hold on creation, execution on acceptance,
-//! cancellation, rejection when a side can no longer transact, expiry (on access and by the
-//! sweeper), money conservation under concurrency, and idempotency keys.
+//! cancellation, rejection when a side can no longer transact, expiry (read at once, settled
+//! by the next write on the source or by the sweeper, on an injected clock), money conservation under concurrency, and idempotency keys.
 
 use std::time::Duration;
 
@@ -206,38 +206,6 @@ async fn assert_ledger_consistent(app: &TestApp) -> Vec<(String, i64)> {
     rows.iter()
         .map(|row| (row.account_id.clone(), row.current_balance))
         .collect()
-}
-
-/// Declares each test once per backend on a server with adjusted settings (the
-/// `both_backends!` of configured apps): `async fn name(app, |s| { ... }) { ... }`.
-macro_rules! configured_backends {
-    ($(async fn $name:ident($app:ident, $configure:expr) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let $app = $crate::harness::TestApp::start_configured(
-                        $crate::harness::Backend::Sqlite, $configure)
-                        .await
-                        .expect("SQLite is always available");
-                    $body
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Some($app) = $crate::harness::TestApp::start_configured(
-                        $crate::harness::Backend::Postgres, $configure).await
-                    else {
-                        return;
-                    };
-                    $body
-                }
-            }
-        )*
-    };
 }
 
 /// One step of the concurrency test: a transfer that is then accepted or cancelled.
@@ -668,9 +636,52 @@ both_backends! {
     }
 }
 
-configured_backends! {
-    async fn a_transfer_past_its_validity_is_expired_on_access_and_cannot_be_accepted(app, |s| {
-        s.transfer_validity = Duration::from_secs(1);
+/// Tests on a server whose clock stands still until the test moves it (`$clock`).
+macro_rules! clocked_backends {
+    ($(async fn $name:ident($app:ident, $clock:ident, $configure:expr) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                use std::sync::Arc;
+                #[allow(unused_imports)]
+                use layer2::clock::{Clock as _, ManualClock};
+                use layer2::server::ServerSettings;
+
+                async fn start(backend: $crate::harness::Backend) -> Option<(TestApp, Arc<ManualClock>)> {
+                    let clock = ManualClock::starting_now();
+                    let shared = clock.clone();
+                    let configure: fn(&mut ServerSettings) = $configure;
+                    let app = TestApp::start_configured(backend, move |s| {
+                        s.clock = shared;
+                        configure(s);
+                    })
+                    .await?;
+                    Some((app, clock))
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let ($app, $clock) = start($crate::harness::Backend::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    $body
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(($app, $clock)) = start($crate::harness::Backend::Postgres).await else {
+                        return;
+                    };
+                    $body
+                }
+            }
+        )*
+    };
+}
+
+clocked_backends! {
+    async fn a_transfer_past_its_validity_reads_as_expired_without_a_write_and_the_next_write_settles_it(app, clock, |s| {
         s.expiry_sweep_interval = Duration::from_secs(3600);
     }) {
         deposit(&app, app.key(), INDIVIDUAL_ACCOUNT, "100.00").await;
@@ -678,56 +689,53 @@ configured_backends! {
         let accepted = requested(&app, INDIVIDUAL_ACCOUNT, CORPORATION_ACCOUNT, "20.00").await;
         assert_eq!(accepted["sourceAccount"]["availableBalance"], "70.00", "{accepted}");
         let valid_until = timestamp(&accepted["validUntil"]);
-        assert!(valid_until <= Utc::now() + chrono::Duration::seconds(1), "the configured validity: {valid_until}");
-        let wait = (valid_until - Utc::now()).to_std().unwrap_or_default();
-        tokio::time::sleep(wait + Duration::from_millis(200)).await;
+        let stood_still = clock.now() + chrono::Duration::seconds(300) - valid_until;
+        assert!(stood_still.abs() < chrono::Duration::milliseconds(1), "validity on the server's clock: {valid_until}");
+        clock.advance(chrono::Duration::seconds(301));
 
-        // Reading it expires it.
+        // Reading it says EXPIRED; nothing is written (the holds stand until settled).
         let read_id = read["id"].as_str().unwrap();
         let expired = read_transfer(&app, read_id).await;
         assert_eq!(expired["status"], "EXPIRED", "{expired}");
+        assert_eq!(open_holds(&app).await, 2, "a read writes nothing");
         assert_invalid_transition(&cancel(&app, read_id).await, "EXPIRED");
-
-        // Accepting it expires it and says so.
         let accepted_id = accepted["id"].as_str().unwrap();
         assert_invalid_transition(&accept(&app, accepted_id, &new_key()).await, "EXPIRED");
         assert_eq!(read_transfer(&app, accepted_id).await["status"], "EXPIRED");
         assert_invalid_transition(&accept(&app, read_id, &new_key()).await, "EXPIRED");
+        assert_eq!(open_holds(&app).await, 2, "a refused move writes nothing");
+        assert_balances(&app, INDIVIDUAL_ACCOUNT, "100.00", "70.00").await;
 
-        // Both holds are released; nothing moved.
+        // The next write that weighs the source's balance releases both holds first.
+        let all = requested(&app, INDIVIDUAL_ACCOUNT, CORPORATION_ACCOUNT, "100.00").await;
+        assert_eq!(all["sourceAccount"]["availableBalance"], "0.00", "{all}");
+        assert_eq!(open_holds(&app).await, 1, "only the new hold");
+        let out = transfers_out(&app, INDIVIDUAL_ACCOUNT).await;
+        assert_eq!(out.iter().filter(|t| t.0 == "CANCELLED").count(), 2, "{out:?}");
+        assert_eq!(read_transfer(&app, read_id).await["status"], "EXPIRED");
+        let ended = cancel(&app, all["id"].as_str().unwrap()).await;
+        assert!(ended["errors"].is_null(), "{ended}");
         assert_balances(&app, INDIVIDUAL_ACCOUNT, "100.00", "100.00").await;
         assert_balances(&app, CORPORATION_ACCOUNT, "0.00", "0.00").await;
-        let out = transfers_out(&app, INDIVIDUAL_ACCOUNT).await;
-        assert_eq!(out.len(), 2, "{out:?}");
-        assert!(out.iter().all(|t| t.0 != "AUTHORIZED" && t.0 != "POSTED"), "no hold is left: {out:?}");
         assert!(transactions(&app, CORPORATION_ACCOUNT, json!(null)).await.is_empty());
         assert_ledger_consistent(&app).await;
     }
 
-    async fn the_sweeper_releases_the_hold_of_an_expired_transfer_nobody_touches(app, |s| {
-        s.transfer_validity = Duration::from_secs(1);
-        s.expiry_sweep_interval = Duration::from_millis(200);
+    async fn the_sweeper_releases_the_hold_of_an_expired_transfer_nobody_touches(app, clock, |s| {
+        s.expiry_sweep_interval = Duration::from_millis(100);
     }) {
         deposit(&app, app.key(), INDIVIDUAL_ACCOUNT, "100.00").await;
         let transfer = requested(&app, INDIVIDUAL_ACCOUNT, CORPORATION_ACCOUNT, "25.00").await;
         assert_eq!(transfer["sourceAccount"]["availableBalance"], "75.00", "{transfer}");
-        let valid_until = timestamp(&transfer["validUntil"]);
-        let holds = open_holds(&app).await;
-        if Utc::now() < valid_until {
-            assert_eq!(holds, 1, "the hold stands until the transfer expires");
-        }
+        assert_eq!(open_holds(&app).await, 1, "the hold stands until the transfer expires");
+        clock.advance(chrono::Duration::seconds(301));
 
-        // Watch the store only, so that no API access expires it.
-        let mut released = false;
-        for _ in 0..60 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            if open_holds(&app).await == 0 {
-                released = true;
-                break;
-            }
+        // Watch the store only (reads would not release it anyway), up to a deadline.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while open_holds(&app).await != 0 {
+            assert!(tokio::time::Instant::now() < deadline, "the sweeper released the hold in 10 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert!(released, "the sweeper released the hold within ~6 s");
-
         assert_balances(&app, INDIVIDUAL_ACCOUNT, "100.00", "100.00").await;
         assert_balances(&app, CORPORATION_ACCOUNT, "0.00", "0.00").await;
         assert_eq!(read_transfer(&app, transfer["id"].as_str().unwrap()).await["status"], "EXPIRED");

@@ -1,0 +1,29 @@
+//! The server's background jobs: loops that call operations, safe to run on every replica
+//! at once (each change they make is a compare-and-set or a bounded delete).
+
+use std::time::Duration;
+
+use crate::ops::App;
+
+/// How many transfers, and how many idempotency keys, one pass handles at most.
+const BATCH: i64 = 500;
+
+/// Every `interval`, for as long as the server runs: expires overdue transfers (releasing
+/// their holds) and deletes idempotency keys past their retention.
+pub async fn sweep(app: App, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match crate::ops::money::expire_transfers::sweep(&app, BATCH).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "expired overdue transfers"),
+            Err(error) => tracing::warn!(?error, "transfer expiry sweep failed"),
+        }
+        match crate::ops::idempotency::sweep(&app, BATCH).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted idempotency keys past their retention"),
+            Err(error) => tracing::warn!(?error, "idempotency key sweep failed"),
+        }
+    }
+}
