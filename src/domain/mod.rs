@@ -8,6 +8,7 @@ pub mod customer;
 pub mod ids;
 pub mod ledger;
 pub mod money;
+pub mod patch;
 pub mod payment_address;
 pub mod payor;
 pub mod status;

@@ -8,7 +8,10 @@ pub mod idempotency;
 pub mod uow;
 
 pub use error::{OpError, OpResult};
+pub mod accounts;
+pub mod customers;
 pub mod money;
+pub mod payors;
 
 use std::time::Duration;
 

@@ -59,6 +59,27 @@ impl Idempotency {
     }
 }
 
+impl Idempotency {
+    /// [`Idempotency::new`] for an operation whose key is optional: `None` without a key, or
+    /// when the caller names no client it can reach (the operation then finds nothing).
+    pub fn optional(
+        cx: &Cx<'_>,
+        key: Option<&str>,
+        client: Option<ClientId>,
+        operation: &'static str,
+        arguments: &[&str],
+        result: uuid::Uuid,
+    ) -> OpResult<Option<Self>> {
+        let client = crate::ops::target_client(cx.principal, client)?;
+        Ok(match (key, client) {
+            (Some(key), Some(client)) => {
+                Some(Self::new(cx, client, key, operation, arguments, result))
+            }
+            _ => None,
+        })
+    }
+}
+
 /// What an earlier request with this key produced, when it was this same request;
 /// `IDEMPOTENCY_KEY_REUSED` when it was another one.
 fn judge(key: &Idempotency, saved: Option<Saved>) -> OpResult<Option<uuid::Uuid>> {

@@ -8,10 +8,9 @@ use super::windowed::{Condition, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{account_payors, payors};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, dispatch, write_tx};
+use crate::db::{Conn, dispatch};
 use crate::domain::ids::{AccountKey, ClientId, CustomerKey, PayorKey};
 use crate::domain::payor::PayorDetails;
-use crate::domain::status::{Role, check_update};
 use crate::domain::tenancy::Scope;
 
 /// A payor row.
@@ -41,33 +40,6 @@ const PAYOR_COLUMNS: &str = "id, client_id, customer_id, external_id, first_name
     updated_at, version";
 
 impl Payor {
-    /// A new payor of a customer.
-    pub fn new(
-        client_id: ClientId,
-        customer_id: CustomerKey,
-        external_id: &str,
-        details: PayorDetails,
-    ) -> Self {
-        let now = Timestamp::now();
-        Self {
-            id: PayorKey::new(),
-            client_id,
-            customer_id,
-            external_id: external_id.to_owned(),
-            first_name: details.first_name,
-            middle_name: details.middle_name,
-            last_name: details.last_name,
-            company_name: details.company_name,
-            email_address: details.email_address,
-            phone_number: details.phone_number,
-            state: details.state,
-            country_code: details.country_code,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        }
-    }
-
     /// The payor's details.
     pub fn details(&self) -> PayorDetails {
         PayorDetails {
@@ -83,50 +55,27 @@ impl Payor {
     }
 }
 
-/// The customer's update rule, checked on its locked row inside the caller's transaction.
-async fn ensure_customer_updatable(
-    tx: &mut Conn<'_>,
-    payor: &Payor,
-    role: Role,
-) -> Result<(), StoreError> {
-    let status = super::customers::lock_status(tx, payor.customer_id, payor.client_id).await?;
-    check_update(status, role).map_err(|message| StoreError::NotAllowed {
-        code: "CUSTOMER_CANNOT_BE_UPDATED",
-        message,
-    })
-}
-
-/// Inserts a payor while the customer's status allows `role` to update it; `AlreadyExists`
-/// when the customer has one with that `payorId`.
-pub async fn insert(
-    conn: &mut Conn<'_>,
-    scope: &Scope,
-    payor: &Payor,
-    role: Role,
-) -> Result<(), StoreError> {
+/// Inserts a payor (`AlreadyExists` when the customer has one with that `payorId`); the
+/// customer's update rule is the caller's to weigh, on its locked row, in the same
+/// transaction.
+pub async fn insert(tx: &mut Conn<'_>, scope: &Scope, payor: &Payor) -> Result<(), StoreError> {
     ensure_in_scope(scope, payor.client_id)?;
-    write_tx!(conn, tx => {
-        ensure_customer_updatable(tx, payor, role).await?;
-        dispatch!(tx, c => {
-            diesel::insert_into(payors::table).values(payor).execute(c).await?;
-        });
-        Ok(())
-    })
+    dispatch!(tx, c => {
+        diesel::insert_into(payors::table).values(payor).execute(c).await?;
+    });
+    Ok(())
 }
 
 /// Replaces a payor's details by compare-and-set on its version (`Conflict` when it
-/// changed), while the customer's status allows `role` to update it.
+/// changed).
 pub async fn update(
-    conn: &mut Conn<'_>,
+    tx: &mut Conn<'_>,
     scope: &Scope,
     payor: &Payor,
     details: PayorDetails,
-    role: Role,
+    now: Timestamp,
 ) -> Result<Payor, StoreError> {
     ensure_in_scope(scope, payor.client_id)?;
-    let now = Timestamp::now();
-    write_tx!(conn, tx => {
-    ensure_customer_updatable(tx, payor, role).await?;
     let updated = dispatch!(tx, c => {
         diesel::update(
             payors::table
@@ -152,7 +101,6 @@ pub async fn update(
         .optional()?
     });
     updated.ok_or(StoreError::Conflict)
-    })
 }
 
 /// A customer's payor by its `payorId`, if the scope reaches it.

@@ -14,7 +14,7 @@ use super::error::{ApiError, ApiResult};
 use super::node::{self, NodeKind};
 use crate::domain::ids::ClientId;
 use crate::domain::status::{
-    CustomerStatus, Role, TransitionError, blocked_reason, check_transition, check_update,
+    CustomerStatus, Role, TransitionError, check_transition, check_update,
 };
 use crate::domain::tenancy::Principal;
 use crate::domain::validation::Problems;
@@ -94,39 +94,8 @@ pub(super) fn transition_error(
     status_transition_error("customer", from, to, role, error)
 }
 
-/// The refusal of a move along the status table shared by customers and accounts, for a
-/// `noun` ("customer" or "account").
-pub(crate) fn status_transition_error(
-    noun: &str,
-    from: CustomerStatus,
-    to: CustomerStatus,
-    role: Role,
-    error: TransitionError,
-) -> ApiError {
-    let allowed = match &error {
-        TransitionError::Unchanged => from.allowed_next(role),
-        TransitionError::NotAllowed { allowed } => allowed.clone(),
-    };
-    let message = match error {
-        TransitionError::Unchanged => format!("the {noun} is already {from}"),
-        TransitionError::NotAllowed { .. } => {
-            let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-            let why = blocked_reason(from, role)
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
-            format!(
-                "a {noun} cannot move from {from} to {to}{why}; allowed: [{}]",
-                names.join(", ")
-            )
-        }
-    };
-    ApiError::InvalidStatusTransition {
-        from: from.as_str(),
-        to: to.as_str(),
-        allowed: allowed.iter().map(|s| s.as_str()).collect(),
-        message,
-    }
-}
+/// The refusal of a move along the status table shared by customers and accounts.
+pub(crate) use crate::ops::customers::transition_refusal as status_transition_error;
 
 /// Maps a unique-key refusal on insert to the input field it concerns.
 pub(super) fn already_exists(constraint: &str, customer_id: &str, account_id: &str) -> ApiError {

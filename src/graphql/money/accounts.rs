@@ -2,20 +2,12 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::{load_account, owner_of};
-use crate::domain::account::check_close;
-use crate::domain::status::{AccountStatus, check_transition, check_update};
-use crate::domain::validation::Problems;
+use super::load_account;
+use crate::domain::status::AccountStatus;
 use crate::graphql::customer_inputs::AccountToOpenInput;
-use crate::graphql::customers::{
-    check_external_id, check_note, guard_update, load_customer, status_transition_error,
-};
-use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::error::ApiResult;
 use crate::graphql::request;
 use crate::graphql::types::account::{Account, AssetType};
-use crate::store::accounts::{AccountChangeError, OpenError};
-use crate::store::customers::ChangeNote;
-use crate::store::{self, StoreError};
 
 /// Account reads.
 #[derive(Default)]
@@ -82,71 +74,27 @@ impl AccountMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The client's own id for the customer.")] customer_id: String,
         #[graphql(desc = "The account to open.")] account_to_open: AccountToOpenInput,
+        #[graphql(
+            desc = "Your key for this request (1 to 200 characters), per client: a retry with the same key and request returns the first account."
+        )]
+        idempotency_key: Option<String>,
         #[graphql(desc = "The client's global id; required for the operator.")] client_id: Option<
             ID,
         >,
     ) -> ApiResult<OpenAccountPayload> {
         let rc = request(ctx)?;
-        let mut problems = Problems::new();
-        check_external_id(&mut problems, "customerId", &customer_id);
-        check_external_id(
-            &mut problems,
-            "accountToOpen.accountId",
-            &account_to_open.account_id,
-        );
-        if rc
-            .db
-            .asset_decimals(&account_to_open.asset_type_id)
-            .is_none()
-        {
-            problems.add(
-                "accountToOpen.assetTypeId",
-                "is not a supported asset type (see assetTypes)",
-            );
-        }
-        ApiError::check(problems.into_errors())?;
-        let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
-        let role = rc.principal.role();
-        guard_update(&customer, role)?;
-        if !customer.status.can_transact() {
-            return Err(ApiError::CannotTransact {
-                reason: "CUSTOMER_STATUS",
-                message: format!(
-                    "the customer is {}, which cannot transact; no account can be opened",
-                    customer.status
-                ),
-            });
-        }
-        let account = store::accounts::Account::new_extra(
-            &customer,
-            &account_to_open.account_id,
-            account_to_open.product_id,
-            &account_to_open.asset_type_id,
-        );
-        let mut pooled = rc.db.conn().await?;
-        let opened =
-            store::accounts::open(&mut pooled.conn(), &rc.principal.scope(), &account, role).await;
-        match opened {
-            Ok(account) => Ok(OpenAccountPayload {
-                account: Account::new(account, &rc.db)?,
-            }),
-            Err(OpenError::CannotUpdate(message)) => Err(ApiError::Rule {
-                code: "CUSTOMER_CANNOT_BE_UPDATED",
-                message,
-            }),
-            Err(OpenError::CannotTransact(status)) => Err(ApiError::CannotTransact {
-                reason: "CUSTOMER_STATUS",
-                message: format!("the customer is {status}, which cannot transact"),
-            }),
-            Err(OpenError::Store(StoreError::AlreadyExists(_))) => Err(ApiError::AlreadyExists {
-                message: format!(
-                    "an account with accountId {:?} already exists",
-                    account_to_open.account_id
-                ),
-                field: Some("accountToOpen.accountId".into()),
-            }),
-            Err(OpenError::Store(error)) => Err(error.into()),
-        }
+        let input = crate::ops::accounts::open_account::Input {
+            customer_id,
+            account_id: account_to_open.account_id,
+            product_id: account_to_open.product_id,
+            asset_type_id: account_to_open.asset_type_id,
+            idempotency_key,
+            client: super::transfers::client_of(client_id.as_ref())?,
+        };
+        let account = crate::ops::accounts::open_account::run(&rc.cx(), input).await?;
+        Ok(OpenAccountPayload {
+            account: Account::new(account, &rc.db)?,
+        })
     }
 
     /// Moves an account to another status, along the customers' status table. Closing needs
@@ -170,70 +118,17 @@ impl AccountMutation {
         >,
     ) -> ApiResult<ChangeAccountStatusPayload> {
         let rc = request(ctx)?;
-        let mut problems = Problems::new();
-        check_note(&mut problems, &reason, &updated_by);
-        ApiError::check(problems.into_errors())?;
-        let account = load_account(rc, "accountId", &account_id, client_id.as_ref()).await?;
-        if expected_version.is_some_and(|v| v != account.version) {
-            return Err(StoreError::Conflict.into());
-        }
-        let role = rc.principal.role();
-        let from_status = account.status;
-        let transition_error =
-            |error| status_transition_error("account", from_status, status, role, error);
-        check_transition(account.status, status, role).map_err(transition_error)?;
-        let account = if status == AccountStatus::Closed {
-            // An overdue hold no longer counts: expire it, then weigh the balances afresh.
-            crate::ops::money::expire_transfers::settle_overdue_of(&rc.cx(), &[account.id]).await?;
-            let account = load_account(rc, "accountId", &account_id, client_id.as_ref()).await?;
-            check_close(
-                account.current_balance,
-                account.available_balance,
-                account.is_default,
-            )
-            .map_err(|refusal| ApiError::Rule {
-                code: refusal.code(),
-                message: refusal.message().into(),
-            })?;
-            account
-        } else {
-            account
-        };
-        let customer = owner_of(rc, &account).await?;
-        check_update(customer.status, role).map_err(|message| ApiError::Rule {
-            code: "CUSTOMER_CANNOT_BE_UPDATED",
-            message,
-        })?;
-        let note = ChangeNote {
-            reason: &reason,
-            updated_by: &updated_by,
-            actor: rc.principal.actor(),
-        };
-        let mut pooled = rc.db.conn().await?;
-        let changed = store::accounts::change_status(
-            &mut pooled.conn(),
-            &rc.principal.scope(),
-            &account,
-            status,
-            role,
+        let input = crate::ops::accounts::change_account_status::Input {
+            account_id,
+            to: status,
+            reason,
+            updated_by,
             expected_version,
-            &note,
-        )
-        .await;
-        match changed {
-            Ok(row) => Ok(ChangeAccountStatusPayload {
-                account: Account::new(row, &rc.db)?,
-            }),
-            Err(AccountChangeError::Rule(error)) => Err(transition_error(error)),
-            Err(AccountChangeError::CustomerCannotBeUpdated(message)) => Err(ApiError::Rule {
-                code: "CUSTOMER_CANNOT_BE_UPDATED",
-                message,
-            }),
-            Err(AccountChangeError::Close(refusal)) => Err(ApiError::Rule {
-                code: refusal.code(),
-                message: refusal.message().into(),
-            }),
-            Err(AccountChangeError::Store(error)) => Err(error.into()),
-        }
+            client: super::transfers::client_of(client_id.as_ref())?,
+        };
+        let account = crate::ops::accounts::change_account_status::run(&rc.cx(), input).await?;
+        Ok(ChangeAccountStatusPayload {
+            account: Account::new(account, &rc.db)?,
+        })
     }
 }

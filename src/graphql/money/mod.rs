@@ -17,7 +17,6 @@ use super::RequestContext;
 use super::error::ApiResult;
 use crate::ops;
 use crate::store::accounts::Account;
-use crate::store::customers::Customer;
 
 /// The account a request names by the client's `accountId` (the operator names the client
 /// with `clientId`), or `NOT_FOUND` (also for another client's).
@@ -30,10 +29,4 @@ pub(crate) async fn load_account(
     let client = transfers::client_of(client_id)?;
     let mut pooled = rc.db.conn().await?;
     ops::money::find_account(&mut pooled.conn(), &rc.cx(), field, account_id, client).await
-}
-
-/// The customer who owns an account.
-pub(crate) async fn owner_of(rc: &RequestContext, account: &Account) -> ApiResult<Customer> {
-    let mut pooled = rc.db.conn().await?;
-    ops::money::owner_of(&mut pooled.conn(), &rc.cx(), account).await
 }

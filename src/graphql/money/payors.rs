@@ -3,13 +3,15 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
+use super::transfers::client_of;
+use crate::domain::patch::Patch;
 use crate::domain::payor::PayorDetails;
-use crate::domain::validation::Problems;
-use crate::graphql::customers::{check_external_id, guard_update, load_customer};
+use crate::graphql::customers::load_customer;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::request;
 use crate::graphql::types::payor::Payor;
-use crate::store::{self, StoreError};
+use crate::ops::payors::{create_payor, update_payor};
+use crate::store;
 
 /// A new payor of a customer: a person (firstName and lastName) or a company (companyName).
 #[derive(InputObject)]
@@ -55,11 +57,12 @@ pub struct UpdatePayorInput {
     pub country_code: MaybeUndefined<String>,
 }
 
-fn patch(field: &mut Option<String>, change: MaybeUndefined<String>) {
+/// A GraphQL partial-update field as the operations' patch.
+pub(crate) fn patch_of<T>(change: MaybeUndefined<T>) -> Patch<T> {
     match change {
-        MaybeUndefined::Undefined => {}
-        MaybeUndefined::Null => *field = None,
-        MaybeUndefined::Value(value) => *field = Some(value),
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(value) => Patch::Set(value),
     }
 }
 
@@ -122,6 +125,10 @@ impl PayorMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The client's own id for the customer.")] customer_id: String,
         #[graphql(desc = "The payor.")] input: CreatePayorInput,
+        #[graphql(
+            desc = "Your key for this request (1 to 200 characters), per client: a retry with the same key and request returns the first payor."
+        )]
+        idempotency_key: Option<String>,
         #[graphql(desc = "The client's global id; required for the operator.")] client_id: Option<
             ID,
         >,
@@ -137,36 +144,16 @@ impl PayorMutation {
             state: input.state,
             country_code: input.country_code,
         };
-        let mut problems = Problems::new();
-        check_external_id(&mut problems, "customerId", &customer_id);
-        check_external_id(&mut problems, "input.payorId", &input.payor_id);
-        problems.extend(details.problems("input."));
-        ApiError::check(problems.into_errors())?;
-        let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
-        guard_update(&customer, rc.principal.role())?;
-        let payor =
-            store::payors::Payor::new(customer.client_id, customer.id, &input.payor_id, details);
-        let mut pooled = rc.db.conn().await?;
-        match store::payors::insert(
-            &mut pooled.conn(),
-            &rc.principal.scope(),
-            &payor,
-            rc.principal.role(),
-        )
-        .await
-        {
-            Ok(()) => Ok(PayorPayload {
-                payor: Payor(payor),
-            }),
-            Err(StoreError::AlreadyExists(_)) => Err(ApiError::AlreadyExists {
-                message: format!(
-                    "the customer already has a payor with payorId {:?}",
-                    input.payor_id
-                ),
-                field: Some("input.payorId".into()),
-            }),
-            Err(error) => Err(error.into()),
-        }
+        let input = create_payor::Input {
+            customer_id,
+            payor_id: input.payor_id,
+            details,
+            idempotency_key,
+            client: client_of(client_id.as_ref())?,
+        };
+        Ok(PayorPayload {
+            payor: Payor(create_payor::run(&rc.cx(), input).await?),
+        })
     }
 
     /// Changes a payor's details (payorId stays). The result must still follow the payor
@@ -184,50 +171,25 @@ impl PayorMutation {
         >,
     ) -> ApiResult<PayorPayload> {
         let rc = request(ctx)?;
-        let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
-        guard_update(&customer, rc.principal.role())?;
-        let scope = rc.principal.scope();
-        let mut pooled = rc.db.conn().await?;
-        let current =
-            store::payors::find_by_external_id(&mut pooled.conn(), &scope, customer.id, &payor_id)
-                .await?
-                .ok_or_else(|| payor_not_found(&payor_id))?;
-        if expected_version.is_some_and(|v| v != current.version) {
-            return Err(StoreError::Conflict.into());
-        }
-        let mut details = current.details();
-        if matches!(input.country_code, MaybeUndefined::Null) {
-            return Err(ApiError::bad_input(
-                "input.countryCode",
-                "is required and cannot be cleared",
-            ));
-        }
-        if let MaybeUndefined::Value(country) = input.country_code {
-            details.country_code = country;
-        }
-        patch(&mut details.first_name, input.first_name);
-        patch(&mut details.middle_name, input.middle_name);
-        patch(&mut details.last_name, input.last_name);
-        patch(&mut details.company_name, input.company_name);
-        patch(&mut details.email_address, input.email_address);
-        patch(&mut details.phone_number, input.phone_number);
-        patch(&mut details.state, input.state);
-        ApiError::check(details.problems("input."))?;
-        if details == current.details() {
-            return Ok(PayorPayload {
-                payor: Payor(current),
-            });
-        }
-        let updated = store::payors::update(
-            &mut pooled.conn(),
-            &scope,
-            &current,
-            details,
-            rc.principal.role(),
-        )
-        .await?;
+        let changes = update_payor::Changes {
+            first_name: patch_of(input.first_name),
+            middle_name: patch_of(input.middle_name),
+            last_name: patch_of(input.last_name),
+            company_name: patch_of(input.company_name),
+            email_address: patch_of(input.email_address),
+            phone_number: patch_of(input.phone_number),
+            state: patch_of(input.state),
+            country_code: patch_of(input.country_code),
+        };
+        let input = update_payor::Input {
+            customer_id,
+            payor_id,
+            changes,
+            expected_version,
+            client: client_of(client_id.as_ref())?,
+        };
         Ok(PayorPayload {
-            payor: Payor(updated),
+            payor: Payor(update_payor::run(&rc.cx(), input).await?),
         })
     }
 }

@@ -16,7 +16,7 @@ use crate::ops::money::{
     cannot_transact, check_idempotency_key, find_account, minor_units, owner_of,
 };
 use crate::ops::uow::{self, Idempotency, Written};
-use crate::ops::{Cx, OpError, OpResult, target_client};
+use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::payment_addresses::PaymentAddress;
 
@@ -45,28 +45,20 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<PaymentAddress> {
     }
     OpError::check(problems.into_errors())?;
     let id = PaymentAddressId::new();
-    let key = match (
-        &input.idempotency_key,
-        target_client(cx.principal, input.client)?,
-    ) {
-        (Some(key), Some(client)) => {
-            let amount = input.amount.map(|a| a.normalize().to_string());
-            Some(Idempotency::new(
-                cx,
-                client,
-                key,
-                "requestPaymentAddress",
-                &[
-                    &input.account_id,
-                    &input.payor_id,
-                    &input.payment_reference,
-                    amount.as_deref().unwrap_or_default(),
-                ],
-                id.0,
-            ))
-        }
-        _ => None,
-    };
+    let amount = input.amount.map(|a| a.normalize().to_string());
+    let key = Idempotency::optional(
+        cx,
+        input.idempotency_key.as_deref(),
+        input.client,
+        "requestPaymentAddress",
+        &[
+            &input.account_id,
+            &input.payor_id,
+            &input.payment_reference,
+            amount.as_deref().unwrap_or_default(),
+        ],
+        id.0,
+    )?;
     let written = uow::unit!(cx, key.as_ref(), tx => issue(tx, cx, &input, id).await)?;
     match written {
         Written::Done(address) => Ok(address),

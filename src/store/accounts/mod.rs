@@ -3,9 +3,7 @@
 
 mod status;
 
-pub use status::{
-    AccountChangeError, AccountStatusChange, cascade_customer_status, change_status, status_history,
-};
+pub use status::{AccountStatusChange, cascade_customer_status, move_status, status_history};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -14,10 +12,10 @@ use super::windowed::{Bind, Condition, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::accounts;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, dispatch, write_tx};
+use crate::db::{Conn, dispatch};
 use crate::domain::account::ProductId;
 use crate::domain::ids::{AccountKey, ClientId, CustomerKey};
-use crate::domain::status::{AccountStatus, Role, check_transact, check_update};
+use crate::domain::status::AccountStatus;
 use crate::domain::tenancy::Scope;
 
 /// An account row.
@@ -74,67 +72,6 @@ impl Account {
             frozen_from: None,
         }
     }
-
-    /// A new, empty, ACTIVE account of a customer that is not its default.
-    pub fn new_extra(
-        customer: &super::customers::Customer,
-        external_id: &str,
-        product_id: ProductId,
-        asset_type_id: &str,
-    ) -> Self {
-        let now = Timestamp::now();
-        Self {
-            is_default: false,
-            created_at: now,
-            updated_at: now,
-            ..Self::new_default(customer, external_id, product_id, asset_type_id)
-        }
-    }
-}
-
-/// Why an account cannot be opened for a customer.
-#[derive(Debug)]
-pub enum OpenError {
-    /// The customer's status does not allow updates (by this role).
-    CannotUpdate(String),
-    /// The customer's status does not allow money to move.
-    CannotTransact(AccountStatus),
-    Store(StoreError),
-}
-
-impl From<StoreError> for OpenError {
-    fn from(error: StoreError) -> Self {
-        Self::Store(error)
-    }
-}
-
-/// Opens another account for a customer whose status allows update and transact. The
-/// customer's row is re-read and locked (touched) in the same transaction, so a concurrent
-/// freeze or close either sees the new account in its cascade or refuses it here.
-pub async fn open(
-    conn: &mut Conn<'_>,
-    scope: &Scope,
-    account: &Account,
-    role: Role,
-) -> Result<Account, OpenError> {
-    ensure_in_scope(scope, account.client_id)?;
-    let customer_key = account.customer_id;
-    let client_id = account.client_id;
-    let outcome = write_tx!(conn, tx => {
-        let status = super::customers::lock_status(tx, customer_key, client_id).await?;
-        if let Err(message) = check_update(status, role) {
-            return Ok(Err(OpenError::CannotUpdate(message)));
-        }
-        if check_transact(status, account.status).is_err() {
-            return Ok(Err(OpenError::CannotTransact(status)));
-        }
-        dispatch!(tx, c => {
-            diesel::insert_into(accounts::table).values(account).execute(c).await?;
-        });
-        Ok(Ok(()))
-    })?;
-    outcome?;
-    Ok(account.clone())
 }
 
 /// An account by the client's `accountId`, if the scope reaches it.
@@ -204,7 +141,8 @@ pub async fn page_for_customers(
     .await
 }
 
-/// Inserts an account. Call inside the transaction that creates or checks its customer.
+/// Inserts an account (`AlreadyExists` when the client has one with its `accountId`). Call
+/// inside the transaction that creates its customer or weighs it on its locked row.
 pub async fn insert(
     conn: &mut Conn<'_>,
     scope: &Scope,

@@ -7,13 +7,11 @@ use diesel_async::RunQueryDsl;
 use super::Account;
 use crate::db::schema::{account_status_history, accounts};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, dispatch, write_tx};
+use crate::db::{Conn, dispatch};
 use crate::domain::account::{CloseRefusal, check_close};
 use crate::domain::client::Actor;
 use crate::domain::ids::{AccountHistoryId, AccountKey, ClientId, CustomerKey};
-use crate::domain::status::{
-    AccountStatus, CustomerStatus, Role, TransitionError, check_transition, check_update,
-};
+use crate::domain::status::{AccountStatus, CustomerStatus};
 use crate::domain::tenancy::Scope;
 use crate::store::customers::ChangeNote;
 use crate::store::{StoreError, ensure_in_scope, scoped};
@@ -34,7 +32,8 @@ pub struct AccountStatusChange {
 }
 
 impl AccountStatusChange {
-    fn new(
+    /// The history entry of a move from `from` to `to` at `now`.
+    pub fn new(
         account: AccountKey,
         client_id: ClientId,
         from: AccountStatus,
@@ -56,115 +55,53 @@ impl AccountStatusChange {
     }
 }
 
-/// Why an account's status change is refused.
-#[derive(Debug)]
-pub enum AccountChangeError {
-    /// Not in the table for this role.
-    Rule(TransitionError),
-    /// The customer's status does not allow updates by this role.
-    CustomerCannotBeUpdated(String),
-    Close(CloseRefusal),
-    Store(StoreError),
-}
-
-impl From<StoreError> for AccountChangeError {
-    fn from(error: StoreError) -> Self {
-        Self::Store(error)
-    }
-}
-
-/// Moves an account from its status to `to` and appends the history, in one transaction.
-/// The rule, the customer's update rule and the closing rule are checked here as well as in
-/// the API's guards; the write is a compare-and-set on status and version, and a close
-/// also requires zero balances in the same statement, so a payment racing it cannot land in
-/// a closed account.
-pub async fn change_status(
-    conn: &mut Conn<'_>,
+/// Moves an account from the status it was read in to `to` and appends `entry` to its
+/// history, inside the caller's transaction: a compare-and-set on status and version that,
+/// for a close, also requires zero balances and a non-default account in the same statement
+/// (so a payment racing it cannot land in a closed account). `None` when the row no longer
+/// matches; the rules are the caller's to weigh and to explain.
+pub async fn move_status(
+    tx: &mut Conn<'_>,
     scope: &Scope,
     account: &Account,
     to: AccountStatus,
-    role: Role,
-    expected_version: Option<i64>,
-    note: &ChangeNote<'_>,
-) -> Result<Account, AccountChangeError> {
+    entry: &AccountStatusChange,
+) -> Result<Option<Account>, StoreError> {
     ensure_in_scope(scope, account.client_id)?;
-    let from = account.status;
-    check_transition(from, to, role).map_err(AccountChangeError::Rule)?;
     let closing = to == AccountStatus::Closed;
-    if closing {
-        check_close(
-            account.current_balance,
-            account.available_balance,
-            account.is_default,
-        )
-        .map_err(AccountChangeError::Close)?;
-    }
-    if expected_version.is_some_and(|expected| expected != account.version) {
-        return Err(StoreError::Conflict.into());
-    }
-    let now = Timestamp::now();
-    let entry = AccountStatusChange::new(account.id, account.client_id, from, to, note, now);
-    let (key, client_id, observed) = (account.id, account.client_id, account.version);
+    let now = entry.created_at;
     let closed_at = closing.then_some(now);
-    let written = write_tx!(conn, tx => {
-        let customer_status =
-            crate::store::customers::lock_status(tx, account.customer_id, client_id).await?;
-        if let Err(message) = check_update(customer_status, role) {
-            return Ok(Err(AccountChangeError::CustomerCannotBeUpdated(message)));
-        }
-        // Closing also needs zero balances and a non-default account, in the same statement
-        // (the bounds are no-ops for other moves).
-        let max_balance = if closing { 0 } else { i64::MAX };
-        let row = dispatch!(tx, c => {
-            diesel::update(
-                accounts::table
-                    .filter(accounts::id.eq(key))
-                    .filter(accounts::client_id.eq(client_id))
-                    .filter(accounts::status.eq(from))
-                    .filter(accounts::version.eq(observed))
-                    .filter(accounts::current_balance.le(max_balance))
-                    .filter(accounts::available_balance.le(max_balance))
-                    .filter(accounts::is_default.eq(false).or(accounts::is_default.eq(!closing))),
-            )
-                .set((
-                    accounts::status.eq(to),
-                    accounts::version.eq(accounts::version + 1),
-                    accounts::updated_at.eq(now),
-                    accounts::closed_at.eq(closed_at),
-                    // A change of its own ends any memory of the customer's freeze.
-                    accounts::frozen_from.eq(None::<AccountStatus>),
-                ))
-                .returning(Account::as_returning())
-                .get_result(c)
-                .await
-                .optional()?
-        });
-        let Some(row) = row else {
-            return Err(StoreError::Conflict);
-        };
-        dispatch!(tx, c => {
-            diesel::insert_into(account_status_history::table).values(&entry).execute(c).await?;
-        });
-        Ok(Ok(row))
+    let max_balance = if closing { 0 } else { i64::MAX };
+    let row = dispatch!(tx, c => {
+        diesel::update(
+            accounts::table
+                .filter(accounts::id.eq(account.id))
+                .filter(accounts::client_id.eq(account.client_id))
+                .filter(accounts::status.eq(account.status))
+                .filter(accounts::version.eq(account.version))
+                .filter(accounts::current_balance.le(max_balance))
+                .filter(accounts::available_balance.le(max_balance))
+                .filter(accounts::is_default.eq(false).or(accounts::is_default.eq(!closing))),
+        )
+        .set((
+            accounts::status.eq(to),
+            accounts::version.eq(accounts::version + 1),
+            accounts::updated_at.eq(now),
+            accounts::closed_at.eq(closed_at),
+            // A change of its own ends any memory of the customer's freeze.
+            accounts::frozen_from.eq(None::<AccountStatus>),
+        ))
+        .returning(Account::as_returning())
+        .get_result(c)
+        .await
+        .optional()?
     });
-    match written {
-        Ok(outcome) => outcome,
-        Err(StoreError::Conflict) => {
-            // Tell a vanished account, a concurrent change and money that arrived apart.
-            let current = super::find_many(conn, scope, &[key]).await?;
-            match current.into_iter().next() {
-                None => Err(StoreError::NotFound.into()),
-                Some(now) if now.status == from && now.version == observed && closing => {
-                    match check_close(now.current_balance, now.available_balance, now.is_default) {
-                        Err(refusal) => Err(AccountChangeError::Close(refusal)),
-                        Ok(()) => Err(StoreError::Conflict.into()),
-                    }
-                }
-                Some(_) => Err(StoreError::Conflict.into()),
-            }
-        }
-        Err(other) => Err(other.into()),
+    if row.is_some() {
+        dispatch!(tx, c => {
+            diesel::insert_into(account_status_history::table).values(entry).execute(c).await?;
+        });
     }
+    Ok(row)
 }
 
 /// Applies a customer's status change to its accounts, inside the customer's transaction

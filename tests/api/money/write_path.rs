@@ -47,7 +47,39 @@ fn transfer_of(body: &Value) -> &Value {
     &body["data"]["createTransfer"]["transfer"]
 }
 
+const OPEN_ACCOUNT: &str = "mutation($c: String!, $a: AccountToOpenInput!, $key: String) {
+    openAccount(customerId: $c, accountToOpen: $a, idempotencyKey: $key) { account { id accountId } } }";
+
+const CREATE_PAYOR: &str = "mutation($c: String!, $input: CreatePayorInput!, $key: String) {
+    createPayor(customerId: $c, input: $input, idempotencyKey: $key) { payor { id payorId } } }";
+
 both_backends! {
+    async fn open_account_and_create_payor_replay_after_the_customer_was_frozen(app) {
+        let account = json!({ "accountId": "idem-acc-1", "productId": "DEPOSIT_BASIC",
+            "assetTypeId": "FIAT_TESTNET_USD" });
+        let payor = json!({ "payorId": "idem-payor-1", "companyName": "Acme", "countryCode": "US", "state": "CA" });
+        let opened = ok(&app, app.key(), OPEN_ACCOUNT,
+            json!({ "c": INDIVIDUAL, "a": account, "key": "open-1" }), "openAccount").await;
+        let created = ok(&app, app.key(), CREATE_PAYOR,
+            json!({ "c": INDIVIDUAL, "input": payor, "key": "payor-1" }), "createPayor").await;
+        set_customer_status(&app, app.key(), INDIVIDUAL, "FROZEN").await;
+        let again = ok(&app, app.key(), OPEN_ACCOUNT,
+            json!({ "c": INDIVIDUAL, "a": account, "key": "open-1" }), "openAccount").await;
+        assert_eq!(again, opened, "the original account");
+        let again = ok(&app, app.key(), CREATE_PAYOR,
+            json!({ "c": INDIVIDUAL, "input": payor, "key": "payor-1" }), "createPayor").await;
+        assert_eq!(again, created, "the original payor");
+        // Without the key the retry is a new request, weighed now: refused for a frozen customer.
+        let codes_now = codes(&app, app.key(), OPEN_ACCOUNT,
+            json!({ "c": INDIVIDUAL, "a": { "accountId": "idem-acc-2", "productId": "DEPOSIT_BASIC",
+                "assetTypeId": "FIAT_TESTNET_USD" } })).await;
+        assert_eq!(codes_now, ["CUSTOMER_CANNOT_TRANSACT"]);
+        // The same key with another request is refused.
+        let other = json!({ "accountId": "idem-acc-3", "productId": "DEPOSIT_BASIC", "assetTypeId": "FIAT_TESTNET_USD" });
+        assert_eq!(codes(&app, app.key(), OPEN_ACCOUNT, json!({ "c": INDIVIDUAL, "a": other, "key": "open-1" })).await,
+            ["IDEMPOTENCY_KEY_REUSED"]);
+    }
+
     async fn a_replay_after_the_source_was_frozen_returns_the_original_transfer(app) {
         deposit(&app, app.key(), INDIVIDUAL_ACCOUNT, "100.00").await;
         let first = create_transfer(&app, app.key(), "30.00", "frozen-replay", None).await;
