@@ -89,12 +89,7 @@ pub struct RequestContext {
 impl RequestContext {
     /// The context of one operation of this request, at the clock's time now.
     pub fn cx(&self) -> crate::ops::Cx<'_> {
-        crate::ops::Cx {
-            db: &self.db,
-            principal: &self.principal,
-            now: crate::db::types::Timestamp::from_datetime(self.clock.now()),
-            settings: &self.settings,
-        }
+        crate::ops::Cx::new(&self.db, &self.principal, &*self.clock, &self.settings)
     }
 }
 

@@ -88,9 +88,15 @@ impl NodeQuery {
                     })
             }
             NodeKind::ApplicationDocument => {
-                ApplicationDocument::find(conn, &scope, DocumentId(key), rc.principal)
-                    .await?
-                    .map(Node::ApplicationDocument)
+                // Its file once uploaded, else the requirement (MISSING) that asks for it.
+                let id = DocumentId(key);
+                let document = match store::applications::find_document(conn, &scope, id).await? {
+                    Some(file) => Some(ApplicationDocument::uploaded(file, rc.principal)),
+                    None => store::applications::find_requirement(conn, &scope, id)
+                        .await?
+                        .map(|slot| ApplicationDocument::missing(&slot, rc.principal)),
+                };
+                document.map(Node::ApplicationDocument)
             }
             NodeKind::Account => {
                 match store::accounts::find_many(conn, &scope, &[AccountKey(key)])

@@ -54,12 +54,7 @@ pub struct App {
 impl App {
     /// The context of one operation by `principal`, at the clock's time now.
     pub fn cx<'a>(&'a self, principal: &'a Principal) -> Cx<'a> {
-        Cx {
-            db: &self.db,
-            principal,
-            now: Timestamp::from_datetime(self.clock.now()),
-            settings: &self.settings,
-        }
+        Cx::new(&self.db, principal, &*self.clock, &self.settings)
     }
 }
 
@@ -73,7 +68,22 @@ pub struct Cx<'a> {
     pub settings: &'a Settings,
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// The context of one operation by `principal`, at `clock`'s time now.
+    pub fn new(
+        db: &'a Database,
+        principal: &'a Principal,
+        clock: &dyn crate::clock::Clock,
+        settings: &'a Settings,
+    ) -> Self {
+        Self {
+            db,
+            principal,
+            now: Timestamp::from_datetime(clock.now()),
+            settings,
+        }
+    }
+
     /// The data the caller may reach.
     pub fn scope(&self) -> Scope {
         self.principal.scope()

@@ -5,11 +5,10 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
-use crate::db::Conn;
 use crate::domain::application::documents::{DocumentStatus, DocumentType};
 use crate::domain::application::requirements::DocumentSlot;
 use crate::domain::ids::{ApplicationIndividualId, DocumentId};
-use crate::domain::tenancy::{Principal, Scope};
+use crate::domain::tenancy::Principal;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::node::{NodeKind, encode};
 use crate::graphql::request;
@@ -52,21 +51,6 @@ impl ApplicationDocument {
             file: None,
             principal,
         }
-    }
-
-    /// The document `id` names, if `principal`'s scope reaches it: its file once uploaded,
-    /// else the requirement (MISSING) of the application that asks for it.
-    pub async fn find(
-        conn: &mut Conn<'_>,
-        scope: &Scope,
-        id: DocumentId,
-        principal: Principal,
-    ) -> ApiResult<Option<Self>> {
-        if let Some(file) = store::applications::find_document(conn, scope, id).await? {
-            return Ok(Some(Self::uploaded(file, principal)));
-        }
-        let slot = store::applications::find_requirement(conn, scope, id).await?;
-        Ok(slot.map(|slot| Self::missing(&slot, principal)))
     }
 }
 
