@@ -2,8 +2,8 @@
 
 use clap::Parser;
 
-/// mimalloc returns freed memory to the system soon after a heavy request, where glibc's
-/// allocator keeps it; it is also faster under many threads.
+/// mimalloc: fast under many threads. It gives freed memory back to the system lazily, so
+/// the server has a worker collect once it has sent a large answer (`server/memory.rs`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -476,7 +476,9 @@ async fn execute(
             http.append_header((name.as_str(), value));
         }
     }
-    let mut http = http.content_type(media.content_type()).body(body);
+    let mut http = http
+        .content_type(media.content_type())
+        .body(super::memory::released_after_sending(body));
     cost_headers(&mut http, &cost);
     http.extensions_mut().insert(OperationInfo {
         name: operation,

@@ -5,6 +5,7 @@ mod graphiql;
 mod health;
 pub mod http_graphql;
 mod media;
+mod memory;
 mod request_log;
 
 use std::net::SocketAddr;

@@ -16,6 +16,8 @@ mod graphiql;
 mod hardening;
 mod health;
 mod http_audit;
+#[cfg(target_os = "linux")]
+mod memory;
 mod migrations;
 mod money;
 mod node;
