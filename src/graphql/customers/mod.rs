@@ -13,9 +13,7 @@ use super::RequestContext;
 use super::error::{ApiError, ApiResult};
 use super::node::{self, NodeKind};
 use crate::domain::ids::ClientId;
-use crate::domain::status::{
-    CustomerStatus, Role, TransitionError, check_transition, check_update,
-};
+use crate::domain::status::{CustomerStatus, Role, TransitionError, check_transition};
 use crate::domain::tenancy::Principal;
 use crate::domain::validation::Problems;
 use crate::store;
@@ -70,10 +68,7 @@ pub(crate) async fn load_customer(
 /// The guard of every change to a customer's details: the status must allow updates by
 /// this caller.
 pub(crate) fn guard_update(customer: &store::customers::Customer, role: Role) -> ApiResult<()> {
-    check_update(customer.status, role).map_err(|message| ApiError::Rule {
-        code: "CUSTOMER_CANNOT_BE_UPDATED",
-        message,
-    })
+    crate::ops::customers::check_updatable(customer.status, role)
 }
 
 /// The guard of a status change: the table, for this caller, explained.
