@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::auth::ApiKeySecret;
 use crate::config::{Cli, ClientsCommand, Command, KeysCommand, LogFormat, SandboxCommand};
 use crate::db::{Database, DatabaseUrl};
 use crate::domain::ids::ClientId;
-use crate::domain::tenancy::Scope;
+use crate::domain::tenancy::Principal;
 use crate::graphql::{Limits, build_schema, sdl};
+use crate::ops;
 use crate::seed::{self, Sandbox};
 use crate::server::{self, ServerSettings};
 use crate::store;
@@ -45,7 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Keys(command)) => keys(&cli, command).await,
         Some(Command::Sandbox(SandboxCommand::Create)) => {
             let db = open(&cli).await?;
-            let sandbox = seed::create_sandbox(&db).await.map_err(store_error)?;
+            let sandbox = seed::create_sandbox(&db).await.map_err(op_error)?;
             print_sandbox(
                 &sandbox,
                 &[
@@ -78,7 +78,7 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
     let sandbox = if cli.server.no_sandbox {
         None
     } else {
-        seed::ensure_sandbox(&db).await.map_err(store_error)?
+        seed::ensure_sandbox(&db).await.map_err(op_error)?
     };
     let key_file = sandbox_key_file(&cli.database.settings().map_err(anyhow::Error::msg)?.url);
     let key_lines = sandbox.as_ref().map(|s| save_sandbox_key(s, &key_file));
@@ -235,23 +235,37 @@ fn print_sandbox(sandbox: &Sandbox, key_lines: &[String]) {
     }
 }
 
+/// The context the CLI acts in: the platform itself (SYSTEM), on real time.
+fn platform(db: Database) -> ops::App {
+    ops::App {
+        db,
+        clock: crate::clock::system(),
+        settings: std::sync::Arc::new(ops::Settings::default()),
+    }
+}
+
+fn op_error(error: ops::OpError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", error.code(), error.message())
+}
+
 async fn clients(cli: &Cli, command: &ClientsCommand) -> anyhow::Result<()> {
-    let db = open(cli).await?;
-    let mut pooled = db.conn().await.map_err(store_error)?;
+    let app = platform(open(cli).await?);
+    let principal = Principal::system();
+    let cx = app.cx(&principal);
     match command {
         ClientsCommand::Create {
             name,
             environment,
             regulated,
         } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 200 {
-                bail!("--name must have 1 to 200 characters");
-            }
-            let client =
-                store::clients::create(&mut pooled.conn(), name, (*environment).into(), *regulated)
-                    .await
-                    .map_err(store_error)?;
+            let input = ops::clients::create_client::Input {
+                name: name.clone(),
+                environment: (*environment).into(),
+                regulated: *regulated,
+            };
+            let client = ops::clients::create_client::run(&cx, input)
+                .await
+                .map_err(op_error)?;
             println!("{}", client.id);
             eprintln!(
                 "created client {:?} ({}, {}); add a key with `layer2 keys create --client {}`",
@@ -266,6 +280,7 @@ async fn clients(cli: &Cli, command: &ClientsCommand) -> anyhow::Result<()> {
             );
         }
         ClientsCommand::List => {
+            let mut pooled = app.db.conn().await.map_err(store_error)?;
             for client in store::clients::list_all(&mut pooled.conn())
                 .await
                 .map_err(store_error)?
@@ -288,9 +303,9 @@ async fn clients(cli: &Cli, command: &ClientsCommand) -> anyhow::Result<()> {
 }
 
 async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
-    let db = open(cli).await?;
-    let mut pooled = db.conn().await.map_err(store_error)?;
-    let conn = &mut pooled.conn();
+    let app = platform(open(cli).await?);
+    let principal = Principal::system();
+    let cx = app.cx(&principal);
     match command {
         KeysCommand::Create {
             client,
@@ -298,21 +313,13 @@ async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
             label,
         } => {
             let client_id = match (client, operator) {
-                (Some(id), false) => {
-                    let id = ClientId(*id);
-                    store::clients::find(conn, &Scope::for_client(id), id)
-                        .await
-                        .map_err(store_error)?
-                        .with_context(|| format!("no client with id {id}"))?;
-                    Some(id)
-                }
+                (Some(id), false) => Some(ClientId(*id)),
                 (None, true) => None,
                 _ => bail!("give exactly one of --client ID or --operator"),
             };
-            let key = ApiKeySecret::generate();
-            store::api_keys::insert(conn, &key.to_record(client_id, label.clone()))
+            let key = ops::clients::keys::mint(&cx, client_id, label.clone())
                 .await
-                .map_err(store_error)?;
+                .map_err(op_error)?;
             println!("{}", key.expose());
             eprintln!(
                 "created {} key {} (the secret above is shown once)",
@@ -325,7 +332,7 @@ async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
             );
         }
         KeysCommand::List => {
-            for key in store::api_keys::list_all(conn).await.map_err(store_error)? {
+            for key in ops::clients::keys::list(&cx).await.map_err(op_error)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     key.prefix,
@@ -343,9 +350,9 @@ async fn keys(cli: &Cli, command: &KeysCommand) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Revoke { prefix } => {
-            if !store::api_keys::revoke(conn, prefix)
+            if !ops::clients::keys::revoke(&cx, prefix)
                 .await
-                .map_err(store_error)?
+                .map_err(op_error)?
             {
                 bail!("no active key with prefix {prefix}");
             }

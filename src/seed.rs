@@ -1,87 +1,54 @@
 //! Sandbox data: a SANDBOX client with an API key and two ACTIVE customers (one individual,
-//! one corporation), each with a default account. Written in one transaction.
+//! one corporation), each with a default account, written in one transaction by
+//! `ops::clients::sandbox`; and synthetic customers for tests and benchmarks.
 
 use chrono::NaiveDate;
 
-use crate::auth::ApiKeySecret;
+use crate::db::Database;
 use crate::db::types::Timestamp;
-use crate::db::{Conn, Database, write_tx};
 use crate::domain::account::ProductId;
-use crate::domain::client::{Actor, Environment};
+
 use crate::domain::customer::{
     Address, CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails,
     Sensitive, UsResidencyStatus,
 };
 use crate::domain::ids::{ClientId, CustomerKey};
 use crate::domain::status::CustomerStatus;
-use crate::domain::tenancy::Scope;
+use crate::domain::tenancy::Principal;
+use crate::ops::{self, OpError, OpResult};
 use crate::store::accounts::Account;
-use crate::store::customers::{ChangeNote, Customer, Details};
-use crate::store::{self, StoreError};
+use crate::store::customers::{Customer, Details};
 
-/// What a new sandbox consists of; the key is shown once.
-#[derive(Debug)]
-pub struct Sandbox {
-    pub client: store::clients::Client,
-    pub key: ApiKeySecret,
-    pub customers: Vec<Customer>,
+pub use crate::ops::clients::sandbox::Sandbox;
+
+/// The context the seed acts in: the system, on real time, with default settings.
+fn system(db: &Database) -> ops::App {
+    ops::App {
+        db: db.clone(),
+        clock: crate::clock::system(),
+        settings: std::sync::Arc::new(ops::Settings::default()),
+    }
 }
 
 /// Seeds a sandbox if the database has no client yet; `None` when it already had one.
 /// Safe when several servers start on one new database at once: exactly one seeds.
-pub async fn ensure_sandbox(db: &Database) -> Result<Option<Sandbox>, StoreError> {
-    let key = ApiKeySecret::generate();
-    let mut pooled = db.conn().await?;
-    let created = write_tx!(&mut pooled.conn(), tx => {
-        store::clients::serialize_seeding(tx).await?;
-        if store::clients::count(tx).await? > 0 {
-            return Ok(None);
-        }
-        create_in(tx, &key).await.map(Some)
-    })?;
-    Ok(created.map(|(client, customers)| Sandbox {
-        client,
-        key,
-        customers,
-    }))
+pub async fn ensure_sandbox(db: &Database) -> OpResult<Option<Sandbox>> {
+    let app = system(db);
+    let principal = Principal::system();
+    ops::clients::sandbox::create(&app.cx(&principal), &default_customers, true).await
 }
 
 /// Creates a new sandbox client, its key, and its two default customers with accounts.
-pub async fn create_sandbox(db: &Database) -> Result<Sandbox, StoreError> {
-    let key = ApiKeySecret::generate();
-    let mut pooled = db.conn().await?;
-    let (client, customers) = write_tx!(&mut pooled.conn(), tx => create_in(tx, &key).await)?;
-    Ok(Sandbox {
-        client,
-        key,
-        customers,
-    })
-}
-
-async fn create_in(
-    tx: &mut Conn<'_>,
-    key: &ApiKeySecret,
-) -> Result<(store::clients::Client, Vec<Customer>), StoreError> {
-    let client = store::clients::create(tx, "Sandbox client", Environment::Sandbox, false).await?;
-    store::api_keys::insert(tx, &key.to_record(Some(client.id), Some("sandbox".into()))).await?;
-    let scope = Scope::for_client(client.id);
-    let note = ChangeNote {
-        reason: "sandbox seed",
-        updated_by: "layer2",
-        actor: Actor::System,
-    };
-    let mut customers = Vec::new();
-    for (customer, account) in default_customers(client.id) {
-        store::customers::insert(tx, &scope, &customer, &note).await?;
-        store::accounts::insert(tx, &scope, &account).await?;
-        customers.push(customer);
-    }
-    Ok((client, customers))
+pub async fn create_sandbox(db: &Database) -> OpResult<Sandbox> {
+    let app = system(db);
+    let principal = Principal::system();
+    ops::clients::sandbox::create(&app.cx(&principal), &default_customers, false)
+        .await?
+        .ok_or_else(|| OpError::internal(&"a sandbox created nothing"))
 }
 
 /// The sandbox's two customers, each with its default account.
-fn default_customers(client_id: ClientId) -> [(Customer, Account); 2] {
-    let now = Timestamp::now();
+fn default_customers(client_id: ClientId, now: Timestamp) -> Vec<(Customer, Account)> {
     let customer = |external_id: &str, details| Customer {
         id: CustomerKey::new(),
         client_id,
@@ -175,7 +142,7 @@ fn default_customers(client_id: ClientId) -> [(Customer, Account); 2] {
         "sandbox-corporation-1-usd",
         ProductId::PaymentBasic,
     );
-    [
+    vec![
         (individual, individual_account),
         (corporation, corporation_account),
     ]
@@ -188,39 +155,29 @@ pub async fn synthetic_customers(
     db: &Database,
     client_id: ClientId,
     count: usize,
-) -> Result<usize, StoreError> {
+) -> OpResult<usize> {
     const BATCH: usize = 500;
-    let scope = Scope::for_client(client_id);
-    let note = ChangeNote {
-        reason: "synthetic data",
-        updated_by: "layer2",
-        actor: Actor::System,
-    };
+    let app = system(db);
+    let principal = Principal::system();
     let mut created = 0;
     while created < count {
+        let cx = app.cx(&principal);
         let batch: Vec<Customer> = (created..count.min(created + BATCH))
-            .map(|n| synthetic(client_id, n))
+            .map(|n| synthetic(client_id, n, cx.now))
             .collect();
-        let mut pooled = db.conn().await?;
-        write_tx!(&mut pooled.conn(), tx => {
-            for customer in &batch {
-                store::customers::insert(tx, &scope, customer, &note).await?;
-            }
-            Ok(())
-        })?;
+        ops::clients::sandbox::add_customers(&cx, &batch).await?;
         created += batch.len();
     }
     Ok(created)
 }
 
-fn synthetic(client_id: ClientId, n: usize) -> Customer {
+fn synthetic(client_id: ClientId, n: usize, now: Timestamp) -> Customer {
     const GIVEN: [&str; 8] = [
         "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken",
     ];
     const FAMILY: [&str; 8] = [
         "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
     ];
-    let now = Timestamp::now();
     let details = if n.is_multiple_of(2) {
         Details::Individual(IndividualDetails {
             first_name: GIVEN[n % GIVEN.len()].to_owned(),

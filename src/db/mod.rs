@@ -40,42 +40,6 @@ macro_rules! dispatch {
 }
 pub(crate) use dispatch;
 
-/// Runs `$body` in a write transaction with `$c: &mut Conn<'_>` bound to the transaction:
-/// `BEGIN` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite (a deferred transaction that later
-/// upgrades to a writer can fail with "database is locked" regardless of busy_timeout).
-/// `$body` evaluates to `Result<T, StoreError>`; an `Err` rolls everything back.
-#[rustfmt::skip] // rustfmt re-indents this body on every run
-macro_rules! write_tx {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            $crate::db::Conn::Pg(inner) => {
-                let pg: &mut diesel_async::AsyncPgConnection = &mut **inner;
-                diesel_async::AsyncConnection::transaction(
-                    pg,
-                    async |tx: &mut diesel_async::AsyncPgConnection|
-                           -> Result<_, $crate::store::StoreError> {
-                        let $c = &mut $crate::db::Conn::Pg(tx);
-                        $body
-                    },
-                )
-                .await
-            }
-            $crate::db::Conn::Sqlite(inner) => {
-                let lite: &mut $crate::db::SqliteConn = &mut **inner;
-                lite.immediate_transaction(
-                    async |tx: &mut $crate::db::SqliteConn|
-                           -> Result<_, $crate::store::StoreError> {
-                        let $c = &mut $crate::db::Conn::Sqlite(tx);
-                        $body
-                    },
-                )
-                .await
-            }
-        }
-    };
-}
-pub(crate) use write_tx;
-
 /// A borrowed connection (pooled, or inside a transaction) to either backend: what every
 /// store function takes.
 pub enum Conn<'a> {

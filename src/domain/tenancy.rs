@@ -107,21 +107,13 @@ impl Principal {
 }
 
 /// The tenant boundary of a query: one client's rows, or (for the operator) every client's.
-/// Its field is private: a scope comes from a `Principal`, or from `for_client` in code that
-/// has just created that client (seeding, the CLI).
+/// Its field is private: a scope comes from a `Principal`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope {
     client: Option<ClientId>,
 }
 
 impl Scope {
-    /// The scope of one client, for code acting on behalf of a client it has just created.
-    pub(crate) fn for_client(client_id: ClientId) -> Self {
-        Self {
-            client: Some(client_id),
-        }
-    }
-
     /// The client whose rows this scope is limited to; `None` for the operator (all clients).
     pub fn client_id(&self) -> Option<ClientId> {
         self.client

@@ -9,6 +9,8 @@ pub mod uow;
 
 pub use error::{OpError, OpResult};
 pub mod accounts;
+pub mod applications;
+pub mod clients;
 pub mod customers;
 pub mod money;
 pub mod payors;

@@ -23,24 +23,12 @@ pub struct Client {
     pub created_at: Timestamp,
 }
 
-/// Creates a client. Not tenant data: only the platform (CLI, seeding) calls this.
-pub async fn create(
-    conn: &mut Conn<'_>,
-    name: &str,
-    environment: Environment,
-    regulated: bool,
-) -> Result<Client, StoreError> {
-    let client = Client {
-        id: ClientId::new(),
-        name: name.to_owned(),
-        environment,
-        regulated,
-        created_at: Timestamp::now(),
-    };
+/// Inserts a client. Not tenant data: only the platform's operations (CLI, seeding) call this.
+pub async fn insert(conn: &mut Conn<'_>, client: &Client) -> Result<(), StoreError> {
     dispatch!(conn, c => {
-        diesel::insert_into(clients::table).values(&client).execute(c).await?;
+        diesel::insert_into(clients::table).values(client).execute(c).await?;
     });
-    Ok(client)
+    Ok(())
 }
 
 /// The client with this id, if the scope reaches it.

@@ -4,14 +4,13 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::customers::{ChangeLogEntry, ChangeNote, Customer, address_from_text, address_to_text};
+use super::customers::{address_from_text, address_to_text};
 use super::{StoreError, ensure_in_scope, scoped};
-use crate::db::schema::{customer_change_log, customer_individuals, customers};
+use crate::db::schema::customer_individuals;
 use crate::db::types::{Date, Timestamp};
-use crate::db::{Conn, dispatch, write_tx};
+use crate::db::{Conn, dispatch};
 use crate::domain::customer::{IndividualType, PersonDetails, Sensitive, UsResidencyStatus};
-use crate::domain::ids::{ClientId, CustomerKey, StatusHistoryId};
-use crate::domain::status::Role;
+use crate::domain::ids::{ClientId, CustomerKey};
 use crate::domain::tenancy::Scope;
 
 crate::db::types::uuid_id!(
@@ -177,76 +176,30 @@ pub async fn insert_all(
     Ok(())
 }
 
-/// Adds a person to `customer` (or, with `replaces`, writes over that person) and bumps the
-/// customer's version from the one it was read at, all in one transaction. `Conflict` when
-/// the customer changed meanwhile.
+/// Adds a person to a customer (or, with `replaces`, writes over that person), inside the
+/// caller's transaction; `false` when the person to replace is not the customer's.
 pub async fn save(
-    conn: &mut Conn<'_>,
+    tx: &mut Conn<'_>,
     scope: &Scope,
-    customer: &Customer,
     person: &Individual,
     replaces: bool,
-    role: Role,
-    note: &ChangeNote<'_>,
-) -> Result<Individual, StoreError> {
-    ensure_in_scope(scope, customer.client_id)?;
-    super::customers::ensure_updatable(customer.status, role)?;
+) -> Result<bool, StoreError> {
+    ensure_in_scope(scope, person.client_id)?;
     let row = IndividualRow::from_individual(person)?;
-    let now = Timestamp::now();
-    let log = ChangeLogEntry {
-        id: StatusHistoryId::new(),
-        customer_id: customer.id,
-        client_id: customer.client_id,
-        version: customer.version + 1,
-        changed_fields: format!("individuals.{}", person.id),
-        reason: note.reason.to_owned(),
-        updated_by: note.updated_by.to_owned(),
-        actor: note.actor,
-        created_at: now,
-    };
-    let (key, client_id, version, status) = (
-        customer.id,
-        customer.client_id,
-        customer.version,
-        customer.status,
-    );
-    write_tx!(conn, tx => {
-        let bumped = dispatch!(tx, c => {
+    let key = person.customer_id;
+    let written = dispatch!(tx, c => {
+        if replaces {
             diesel::update(
-                customers::table
-                    .filter(customers::id.eq(key))
-                    .filter(customers::client_id.eq(client_id))
-                    .filter(customers::version.eq(version))
-                    .filter(customers::status.eq(status)),
+                customer_individuals::table
+                    .filter(customer_individuals::id.eq(row.id))
+                    .filter(customer_individuals::customer_id.eq(key)),
             )
-            .set((customers::version.eq(version + 1), customers::updated_at.eq(now)))
+            .set(&row)
             .execute(c)
             .await?
-        });
-        if bumped == 0 {
-            return Err(StoreError::Conflict);
+        } else {
+            diesel::insert_into(customer_individuals::table).values(&row).execute(c).await?
         }
-        let written = dispatch!(tx, c => {
-            if replaces {
-                diesel::update(
-                    customer_individuals::table
-                        .filter(customer_individuals::id.eq(row.id))
-                        .filter(customer_individuals::customer_id.eq(key)),
-                )
-                .set(&row)
-                .execute(c)
-                .await?
-            } else {
-                diesel::insert_into(customer_individuals::table).values(&row).execute(c).await?
-            }
-        });
-        if written == 0 {
-            return Err(StoreError::NotFound);
-        }
-        dispatch!(tx, c => {
-            diesel::insert_into(customer_change_log::table).values(&log).execute(c).await?;
-        });
-        Ok(())
-    })?;
-    Ok(person.clone())
+    });
+    Ok(written > 0)
 }

@@ -115,14 +115,7 @@ both_backends! {
 
     async fn direct_creation_is_refused_for_sandbox_unregulated_and_operator(app) {
         let operator = app.operator_key().await;
-        let unregulated = {
-            use layer2::domain::client::Environment;
-            let mut pooled = app.database.conn().await.unwrap();
-            let client = layer2::store::clients::create(&mut pooled.conn(), "Fintech", Environment::Production, false).await.unwrap();
-            let key = layer2::auth::ApiKeySecret::generate();
-            layer2::store::api_keys::insert(&mut pooled.conn(), &key.to_record(Some(client.id), None)).await.unwrap();
-            key
-        };
+        let (_, unregulated) = app.client_with_key(layer2::domain::client::Environment::Production, false).await;
         for key in [app.key().to_owned(), operator.expose().to_owned(), unregulated.expose().to_owned()] {
             let (_, body) = app.gql_as(&key, CREATE, json!({ "input": create_input("new-1", "acct-9") })).await;
             assert_eq!(error_codes(&body), ["DIRECT_CUSTOMER_CREATION_NOT_ALLOWED"], "{body}");
@@ -522,5 +515,33 @@ both_backends! {
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
         let body = app.gql(page_query, json!({ "first": 101 })).await;
         assert_eq!(error_codes(&body), ["BAD_USER_INPUT"]);
+    }
+}
+
+both_backends! {
+    async fn a_create_customer_replay_after_the_customer_changed_returns_the_first_customer(app) {
+        const KEYED: &str = "mutation($input: CreateCustomerInput!, $key: String) {
+            createCustomer(input: $input, idempotencyKey: $key) { customer { id customerId version } } }";
+        let (_, key) = app.regulated_client().await;
+        let vars = json!({ "input": create_input("idem-c-1", "idem-a-1"), "key": "cust-key-1" });
+        let (_, first) = app.gql_as(key.expose(), KEYED, vars.clone()).await;
+        let original = first["data"]["createCustomer"]["customer"].clone();
+        assert_eq!(original["version"], 1, "{first}");
+        // The customer changes; a replay still answers the first customer, as it is now.
+        let (_, changed) = app.gql_as(key.expose(), "mutation { updateCustomer(customerId: \"idem-c-1\",
+            input: { accreditedInvestor: true }, updatedBy: \"ops\", reason: \"kyc\") { customer { version } } }",
+            json!({})).await;
+        assert_eq!(changed["data"]["updateCustomer"]["customer"]["version"], 2, "{changed}");
+        let (_, again) = app.gql_as(key.expose(), KEYED, vars).await;
+        assert_eq!(again["data"]["createCustomer"]["customer"]["id"], original["id"], "{again}");
+        assert_eq!(again["data"]["createCustomer"]["customer"]["version"], 2, "{again}");
+        // Another request under the same key is refused; without a key the request is new.
+        let other = json!({ "input": create_input("idem-c-2", "idem-a-2"), "key": "cust-key-1" });
+        let (_, reused) = app.gql_as(key.expose(), KEYED, other).await;
+        assert_eq!(error_codes(&reused), ["IDEMPOTENCY_KEY_REUSED"], "{reused}");
+        let (_, fresh) = app.gql_as(key.expose(), KEYED, json!({ "input": create_input("idem-c-1", "idem-a-1") })).await;
+        assert_eq!(error_codes(&fresh), ["ALREADY_EXISTS"], "{fresh}");
+        let (_, count) = app.gql_as(key.expose(), "{ customers { totalCount } }", json!({})).await;
+        assert_eq!(count["data"]["customers"]["totalCount"], 1, "{count}");
     }
 }

@@ -11,7 +11,7 @@ use crate::graphql::customer_inputs::{
 };
 
 /// The future customer's details: give the part that matches the application's type.
-#[derive(InputObject, Default)]
+#[derive(InputObject, Default, Clone)]
 pub struct ApplicationDetailsInput {
     /// For an INDIVIDUAL application: the fields to set (absent stays, null clears).
     pub individual: Option<IndividualDetailsPatch>,
@@ -129,16 +129,6 @@ pub enum SimulatedDecision {
     Reject,
     /// Ask for changes (name the fields or documents).
     RequestChanges,
-}
-
-impl SimulatedDecision {
-    pub fn status(self) -> ApplicationStatus {
-        match self {
-            Self::Approve => ApplicationStatus::Approved,
-            Self::Reject => ApplicationStatus::Rejected,
-            Self::RequestChanges => ApplicationStatus::ChangesRequested,
-        }
-    }
 }
 
 /// Filters for listing applications; every field is optional and they combine with AND.

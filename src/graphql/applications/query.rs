@@ -4,8 +4,8 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::Utc;
 
+use super::application_id;
 use super::inputs::ApplicationFilterInput;
-use super::load_application;
 use crate::db::types::Timestamp;
 use crate::domain::ids::{ApplicationId, ClientId};
 use crate::domain::tenancy::Scope;
@@ -33,7 +33,8 @@ impl ApplicationQuery {
         #[graphql(desc = "The application's id.")] id: ID,
     ) -> ApiResult<Application> {
         let rc = request(ctx)?;
-        let application = load_application(rc, &id).await?;
+        let application =
+            crate::ops::applications::load(&rc.cx(), application_id(&id)?, None).await?;
         Ok(Application::new(application, rc.principal))
     }
 

@@ -74,7 +74,7 @@ async fn change(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input) -> OpResult<Accou
         .map_err(close_refusal)?;
     }
     check_updatable(
-        locked_status(tx, account.customer_id, account.client_id).await?,
+        locked_status(tx, cx, account.customer_id, account.client_id).await?,
         role,
     )?;
     let note = ChangeNote {

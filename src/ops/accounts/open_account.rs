@@ -6,6 +6,7 @@ use crate::domain::account::ProductId;
 use crate::domain::ids::{AccountKey, ClientId};
 use crate::domain::status::AccountStatus;
 use crate::domain::validation::{Problems, check_external_id};
+use crate::ops::accounts::check_asset_type;
 use crate::ops::customers::{check_updatable, find_customer, locked_status};
 use crate::ops::money::check_idempotency_key;
 use crate::ops::uow::{self, Idempotency, Written};
@@ -32,12 +33,12 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Account> {
     let mut problems = Problems::new();
     check_external_id(&mut problems, "customerId", &input.customer_id);
     check_external_id(&mut problems, "accountToOpen.accountId", &input.account_id);
-    if cx.db.asset_decimals(&input.asset_type_id).is_none() {
-        problems.add(
-            "accountToOpen.assetTypeId",
-            "is not a supported asset type (see assetTypes)",
-        );
-    }
+    check_asset_type(
+        cx,
+        &mut problems,
+        "accountToOpen.assetTypeId",
+        &input.asset_type_id,
+    );
     if let Some(key) = &input.idempotency_key {
         check_idempotency_key(&mut problems, key);
     }
@@ -72,7 +73,7 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Account> {
 /// the new account in its cascade, or this refuses), then the account.
 async fn open(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input, id: AccountKey) -> OpResult<Account> {
     let customer = find_customer(tx, cx, &input.customer_id, input.client).await?;
-    let status = locked_status(tx, customer.id, customer.client_id).await?;
+    let status = locked_status(tx, cx, customer.id, customer.client_id).await?;
     check_updatable(status, cx.principal.role())?;
     if !status.can_transact() {
         return Err(OpError::CannotTransact {

@@ -1,5 +1,12 @@
-//! Customers: what every operation on a customer's data shares — finding the customer a
-//! request names, and the update rule weighed on its locked row.
+//! Customers: one module per use case, and what every operation on a customer's data
+//! shares — finding the customer a request names, the update rule, the refusals.
+
+pub mod change_customer_status;
+pub mod create_customer;
+pub mod customer_individuals;
+pub mod update_customer;
+
+use chrono::NaiveDate;
 
 use crate::db::Conn;
 use crate::domain::ids::{ClientId, CustomerKey};
@@ -8,6 +15,7 @@ use crate::domain::validation::{Problems, check_external_id};
 use crate::ops::{Cx, OpError, OpResult, target_client};
 use crate::store;
 use crate::store::customers::Customer;
+use crate::store::customers::Details;
 
 /// The refusal of a customer the caller cannot see.
 pub fn not_found(customer_id: &str) -> OpError {
@@ -45,10 +53,11 @@ pub fn check_updatable(status: CustomerStatus, role: Role) -> OpResult<()> {
 /// status change and its cascade wait for this one, or are seen by it).
 pub async fn locked_status(
     tx: &mut Conn<'_>,
+    cx: &Cx<'_>,
     customer: CustomerKey,
     client: ClientId,
 ) -> OpResult<CustomerStatus> {
-    Ok(store::customers::lock_status(tx, customer, client).await?)
+    Ok(store::customers::lock_status(tx, &cx.scope(), customer, client).await?)
 }
 
 /// The refusal of a move along the status table shared by customers and accounts, for a
@@ -83,5 +92,58 @@ pub fn transition_refusal(
         to: to.as_str(),
         allowed: allowed.iter().map(|s| s.as_str()).collect(),
         message,
+    }
+}
+
+/// `reason` and `updatedBy`, which every change carries.
+pub fn check_note(problems: &mut Problems, reason: &str, updated_by: &str) {
+    problems.required_text("reason", reason, 500);
+    problems.required_text("updatedBy", updated_by, 200);
+}
+
+/// The rules of a customer's details, under `individual` or `corporation`.
+pub fn check_details(problems: &mut Problems, details: &Details, today: NaiveDate) {
+    problems.extend(match details {
+        Details::Individual(d) => d.check("individual", today),
+        Details::Corporation(d) => d.check("corporation", today),
+    });
+}
+
+/// `CONFLICT` when the caller based its change on another version than the stored one.
+pub fn stale(expected: Option<i64>, version: i64) -> OpResult<()> {
+    match expected {
+        Some(v) if v != version => Err(store::StoreError::Conflict.into()),
+        _ => Ok(()),
+    }
+}
+
+/// After a compare-and-set on `customer` matched nothing: `NOT_FOUND` if it is gone from the
+/// scope, otherwise `CONFLICT` (someone changed it first).
+pub async fn lost_race(tx: &mut Conn<'_>, cx: &Cx<'_>, customer: &Customer) -> OpError {
+    match store::customers::find(tx, &cx.scope(), customer.id).await {
+        Ok(Some(_)) => store::StoreError::Conflict.into(),
+        Ok(None) => not_found(&customer.external_id),
+        Err(error) => error.into(),
+    }
+}
+
+/// The refusal of a `customerId` or `accountId` already held, by what holds it (a table or
+/// constraint name: customers, applications, accounts).
+pub fn already_exists(holder: &str, customer_id: &str, account_id: &str) -> OpError {
+    if holder.contains("accounts") {
+        OpError::AlreadyExists {
+            message: format!("an account with accountId {account_id:?} already exists"),
+            field: Some("accountToOpen.accountId".into()),
+        }
+    } else if holder.contains("applications") {
+        OpError::AlreadyExists {
+            message: format!("an open application holds customerId {customer_id:?} already"),
+            field: Some("customerId".into()),
+        }
+    } else {
+        OpError::AlreadyExists {
+            message: format!("a customer with customerId {customer_id:?} already exists"),
+            field: Some("customerId".into()),
+        }
     }
 }

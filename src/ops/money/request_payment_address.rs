@@ -110,7 +110,9 @@ async fn issue(
             ))
         })?;
     // The transact rule on the customer's locked row, so a concurrent freeze waits or is seen.
-    let status = store::customers::lock_status(tx, account.customer_id, account.client_id).await?;
+    let status =
+        crate::ops::customers::locked_status(tx, cx, account.customer_id, account.client_id)
+            .await?;
     check_transact(status, account.status).map_err(|why| cannot_transact("account", why))?;
     let mut random = [0u8; 20];
     rand::rng().fill_bytes(&mut random);

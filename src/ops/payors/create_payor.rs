@@ -64,7 +64,7 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Payor> {
 async fn create(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input, id: PayorKey) -> OpResult<Payor> {
     let customer = find_customer(tx, cx, &input.customer_id, input.client).await?;
     check_updatable(
-        locked_status(tx, customer.id, customer.client_id).await?,
+        locked_status(tx, cx, customer.id, customer.client_id).await?,
         cx.principal.role(),
     )?;
     let details = input.details.clone();

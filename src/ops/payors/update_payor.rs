@@ -72,7 +72,7 @@ async fn update(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input) -> OpResult<Payor
     let customer = find_customer(tx, cx, &input.customer_id, input.client).await?;
     let scope = cx.scope();
     check_updatable(
-        locked_status(tx, customer.id, customer.client_id).await?,
+        locked_status(tx, cx, customer.id, customer.client_id).await?,
         cx.principal.role(),
     )?;
     let current = store::payors::find_by_external_id(tx, &scope, customer.id, &input.payor_id)

@@ -3,7 +3,9 @@
 
 mod status;
 
-pub use status::{AccountStatusChange, cascade_customer_status, move_status, status_history};
+pub use status::{
+    AccountStatusChange, lock, move_status, open_keys_of_customer, set_cascaded, status_history,
+};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;

@@ -1,5 +1,5 @@
 //! Account status changes: the table checked again here, the compare-and-set, the history in
-//! the same transaction; and the cascades of a customer's status onto its accounts.
+//! the same transaction; and the writes of a customer's cascade onto its accounts.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -8,10 +8,9 @@ use super::Account;
 use crate::db::schema::{account_status_history, accounts};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
-use crate::domain::account::{CloseRefusal, check_close};
 use crate::domain::client::Actor;
 use crate::domain::ids::{AccountHistoryId, AccountKey, ClientId, CustomerKey};
-use crate::domain::status::{AccountStatus, CustomerStatus};
+use crate::domain::status::AccountStatus;
 use crate::domain::tenancy::Scope;
 use crate::store::customers::ChangeNote;
 use crate::store::{StoreError, ensure_in_scope, scoped};
@@ -104,38 +103,17 @@ pub async fn move_status(
     Ok(row)
 }
 
-/// Applies a customer's status change to its accounts, inside the customer's transaction
-/// (which holds the customer's row, so no account is opened meanwhile):
-/// - into FROZEN (or FROZEN_L2F) from a non-frozen status: every account that is neither
-///   closed nor frozen is frozen, remembering its status (an `_L2F` account becomes
-///   FROZEN_L2F, so the platform's flag survives);
-/// - out of FROZEN to anything but CLOSED: exactly the accounts the cascade froze return to
-///   the status they had;
-/// - into CLOSED: every account closes, refused (`ACCOUNT_HAS_FUNDS`) while any holds money
-///   or a hold.
-///
-/// Accounts are locked and changed one by one in key order, the order in which money
-/// movements lock them, so a cascade and a transfer never wait on each other in a cycle.
-/// This cascade is also what keeps the ledger's transact check sound: a customer reaches a
-/// non-transacting status only through it (FROZEN, CLOSED) or from one (PENDING, `_L2F`
-/// forms of those), so checking the account's own row in the balance UPDATE suffices.
-pub async fn cascade_customer_status(
+/// The keys of a customer's accounts that are not closed, in key order: the order in which
+/// money movements lock accounts, so that a cascade and a transfer never wait on each other
+/// in a cycle.
+pub async fn open_keys_of_customer(
     tx: &mut Conn<'_>,
+    scope: &Scope,
     customer: CustomerKey,
     client_id: ClientId,
-    from: CustomerStatus,
-    to: CustomerStatus,
-    note: &ChangeNote<'_>,
-) -> Result<(), StoreError> {
-    let frozen = |s: CustomerStatus| s.base() == CustomerStatus::Frozen;
-    let closing = to == CustomerStatus::Closed;
-    let freezing = frozen(to) && !frozen(from) && !closing;
-    let thawing = frozen(from) && !frozen(to) && !closing;
-    if !(closing || freezing || thawing) {
-        return Ok(());
-    }
-    let now = Timestamp::now();
-    let keys: Vec<AccountKey> = dispatch!(tx, c => {
+) -> Result<Vec<AccountKey>, StoreError> {
+    ensure_in_scope(scope, client_id)?;
+    let keys = dispatch!(tx, c => {
         accounts::table
             .filter(accounts::customer_id.eq(customer))
             .filter(accounts::client_id.eq(client_id))
@@ -145,70 +123,66 @@ pub async fn cascade_customer_status(
             .load(c)
             .await?
     });
-    for key in keys {
-        let account = lock_account(tx, key).await?;
-        let (to_status, frozen_from) = if closing {
-            if check_close(account.current_balance, account.available_balance, false).is_err() {
-                return Err(StoreError::NotAllowed {
-                    code: CloseRefusal::HasFunds.code(),
-                    message: format!(
-                        "account {:?} still holds funds or a hold; empty the customer's \
-                         accounts before closing the customer",
-                        account.external_id
-                    ),
-                });
-            }
-            (AccountStatus::Closed, None)
-        } else if freezing {
-            if frozen(account.status) {
-                continue;
-            }
-            let to = if account.status.is_l2f() {
-                AccountStatus::FrozenL2f
-            } else {
-                AccountStatus::Frozen
-            };
-            (to, Some(account.status))
-        } else {
-            match account.frozen_from {
-                Some(previous) if frozen(account.status) => (previous, None),
-                _ => continue,
-            }
-        };
-        let closed_at = closing.then_some(now);
-        dispatch!(tx, c => {
-            diesel::update(accounts::table.filter(accounts::id.eq(key)))
-                .set((
-                    accounts::status.eq(to_status),
-                    accounts::frozen_from.eq(frozen_from),
-                    accounts::closed_at.eq(closed_at),
-                    accounts::version.eq(accounts::version + 1),
-                    accounts::updated_at.eq(now),
-                ))
-                .execute(c)
-                .await?;
-        });
-        let entry = AccountStatusChange::new(key, client_id, account.status, to_status, note, now);
-        dispatch!(tx, c => {
-            diesel::insert_into(account_status_history::table)
-                .values(&entry)
-                .execute(c)
-                .await?;
-        });
-    }
-    Ok(())
+    Ok(keys)
 }
 
 /// Locks an account's row for the rest of the transaction and reads it as it is now.
-async fn lock_account(tx: &mut Conn<'_>, key: AccountKey) -> Result<Account, StoreError> {
+pub async fn lock(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    key: AccountKey,
+) -> Result<Option<Account>, StoreError> {
+    let row = dispatch!(tx, c => {
+        scoped!(accounts::table.filter(accounts::id.eq(key)), accounts::client_id, scope)
+            .select(accounts::id)
+            .first::<AccountKey>(c)
+            .await
+            .optional()?
+    });
+    if row.is_none() {
+        return Ok(None);
+    }
     let row = dispatch!(tx, c => {
         diesel::update(accounts::table.filter(accounts::id.eq(key)))
             .set(accounts::version.eq(accounts::version))
             .returning(Account::as_returning())
             .get_result(c)
-            .await?
+            .await
+            .optional()?
     });
     Ok(row)
+}
+
+/// Writes the status a customer's cascade gives a locked account (and the status it
+/// remembers from a freeze), with its history entry, inside the caller's transaction.
+pub async fn set_cascaded(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    account: &Account,
+    to: AccountStatus,
+    frozen_from: Option<AccountStatus>,
+    entry: &AccountStatusChange,
+) -> Result<(), StoreError> {
+    ensure_in_scope(scope, account.client_id)?;
+    let now = entry.created_at;
+    let closed_at = (to == AccountStatus::Closed).then_some(now);
+    dispatch!(tx, c => {
+        diesel::update(accounts::table.filter(accounts::id.eq(account.id)))
+            .set((
+                accounts::status.eq(to),
+                accounts::frozen_from.eq(frozen_from),
+                accounts::closed_at.eq(closed_at),
+                accounts::version.eq(accounts::version + 1),
+                accounts::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+        diesel::insert_into(account_status_history::table)
+            .values(entry)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
 }
 
 /// The status histories of accounts, oldest first.

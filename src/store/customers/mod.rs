@@ -9,7 +9,7 @@ mod status;
 pub use list::{CustomerCursor, CustomerFilter, CustomerOrder, CustomerPage, count_filtered, list};
 pub use row::CustomerRow;
 pub(crate) use row::{address_from_text, address_to_text};
-pub use status::{StatusChangeError, change_status, status_history, status_history_count};
+pub use status::{move_status, status_history, status_history_count};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -17,11 +17,11 @@ use diesel_async::RunQueryDsl;
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{customer_change_log, customer_status_history, customers};
 use crate::db::types::Timestamp;
-use crate::db::{Conn, dispatch, write_tx};
+use crate::db::{Conn, dispatch};
 use crate::domain::client::Actor;
 use crate::domain::customer::{CorporationDetails, CustomerType, IndividualDetails};
 use crate::domain::ids::{ClientId, CustomerKey, StatusHistoryId};
-use crate::domain::status::{CustomerStatus, Role};
+use crate::domain::status::CustomerStatus;
 use crate::domain::tenancy::Scope;
 
 /// A customer's type-specific details.
@@ -207,71 +207,76 @@ pub async fn count(conn: &mut Conn<'_>, scope: &Scope) -> Result<i64, StoreError
     Ok(n)
 }
 
-/// Writes new details (and flag) over a customer, if its version is still `observed_version`:
-/// a compare-and-set, so a concurrent change makes this fail with `Conflict` instead of
-/// being overwritten. The change log entry is written in the same transaction.
+/// Writes new details (and flag) over a customer, with its change log entry, inside the
+/// caller's transaction, if the row still has version `observed_version` and the status it
+/// was read in: a compare-and-set, `None` when someone changed it first (or it is gone).
 pub async fn update_details(
-    conn: &mut Conn<'_>,
+    tx: &mut Conn<'_>,
     scope: &Scope,
     updated: &Customer,
     observed_version: i64,
-    changed_fields: &[String],
-    role: Role,
-    note: &ChangeNote<'_>,
-) -> Result<Customer, StoreError> {
+    log: &ChangeLogEntry,
+) -> Result<Option<Customer>, StoreError> {
     ensure_in_scope(scope, updated.client_id)?;
-    ensure_updatable(updated.status, role)?;
-    let now = Timestamp::now();
     let mut row = CustomerRow::from_customer(updated)?;
     row.version = observed_version + 1;
-    row.updated_at = now;
-    let log = ChangeLogEntry {
-        id: StatusHistoryId::new(),
-        customer_id: updated.id,
-        client_id: updated.client_id,
-        version: observed_version + 1,
-        changed_fields: changed_fields.join(","),
-        reason: note.reason.to_owned(),
-        updated_by: note.updated_by.to_owned(),
-        actor: note.actor,
-        created_at: now,
-    };
-    let written = write_tx!(conn, tx => {
-        let changed = dispatch!(tx, c => {
-            diesel::update(
-                customers::table
-                    .filter(customers::id.eq(updated.id))
-                    .filter(customers::client_id.eq(updated.client_id))
-                    .filter(customers::version.eq(observed_version))
-                    .filter(customers::status.eq(updated.status)),
-            )
-            .set(&row)
-            .execute(c)
-            .await?
-        });
-        if changed == 0 {
-            return Err(StoreError::Conflict);
-        }
-        dispatch!(tx, c => {
-            diesel::insert_into(customer_change_log::table).values(&log).execute(c).await?;
-        });
-        Ok(())
+    row.updated_at = log.created_at;
+    let changed = dispatch!(tx, c => {
+        diesel::update(
+            customers::table
+                .filter(customers::id.eq(updated.id))
+                .filter(customers::client_id.eq(updated.client_id))
+                .filter(customers::version.eq(observed_version))
+                .filter(customers::status.eq(updated.status)),
+        )
+        .set(&row)
+        .execute(c)
+        .await?
     });
-    match written {
-        Ok(()) => row.into_customer(),
-        Err(StoreError::Conflict) => Err(missing_or_conflict(conn, scope, updated.id).await),
-        Err(other) => Err(other),
+    if changed == 0 {
+        return Ok(None);
     }
+    dispatch!(tx, c => {
+        diesel::insert_into(customer_change_log::table).values(log).execute(c).await?;
+    });
+    row.into_customer().map(Some)
 }
 
-/// The update rule, as the store applies it to every write of a customer's details: the
-/// status must allow updates by this role. (The status in the compare-and-set is the one
-/// checked here, so a concurrent status change cannot slip past it.)
-pub(crate) fn ensure_updatable(status: CustomerStatus, role: Role) -> Result<(), StoreError> {
-    crate::domain::status::check_update(status, role).map_err(|message| StoreError::NotAllowed {
-        code: "CUSTOMER_CANNOT_BE_UPDATED",
-        message,
-    })
+/// Bumps a customer's version from `observed_version` (a change to something it holds, such
+/// as a person of a corporation) and writes the change log entry, inside the caller's
+/// transaction; `false` when the row no longer has that version and `status`.
+pub async fn bump_version(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    customer: &Customer,
+    log: &ChangeLogEntry,
+) -> Result<bool, StoreError> {
+    ensure_in_scope(scope, customer.client_id)?;
+    let (key, client_id, version, status) = (
+        customer.id,
+        customer.client_id,
+        customer.version,
+        customer.status,
+    );
+    let bumped = dispatch!(tx, c => {
+        diesel::update(
+            customers::table
+                .filter(customers::id.eq(key))
+                .filter(customers::client_id.eq(client_id))
+                .filter(customers::version.eq(version))
+                .filter(customers::status.eq(status)),
+        )
+        .set((customers::version.eq(version + 1), customers::updated_at.eq(log.created_at)))
+        .execute(c)
+        .await?
+    });
+    if bumped == 0 {
+        return Ok(false);
+    }
+    dispatch!(tx, c => {
+        diesel::insert_into(customer_change_log::table).values(log).execute(c).await?;
+    });
+    Ok(true)
 }
 
 /// An entry of the customer's change log (who changed which fields, when, why).
@@ -289,39 +294,6 @@ pub struct ChangeLogEntry {
     pub created_at: Timestamp,
 }
 
-/// After a compare-and-set matched nothing: `NotFound` if the customer is gone from the
-/// scope, otherwise `Conflict` (someone else changed it first).
-pub(super) async fn missing_or_conflict(
-    conn: &mut Conn<'_>,
-    scope: &Scope,
-    key: CustomerKey,
-) -> StoreError {
-    match find(conn, scope, key).await {
-        Ok(Some(_)) => StoreError::Conflict,
-        Ok(None) => StoreError::NotFound,
-        Err(error) => error,
-    }
-}
-
-/// Creates a customer with its default account, and the first history entry, in one
-/// transaction: both exist afterwards, or neither does. The customerId must not be held by
-/// an open application of the client either.
-pub async fn create_with_account(
-    conn: &mut Conn<'_>,
-    scope: &Scope,
-    customer: &Customer,
-    account: &super::accounts::Account,
-    note: &ChangeNote<'_>,
-) -> Result<(), StoreError> {
-    write_tx!(conn, tx => {
-        super::clients::lock_customer_ids(tx, customer.client_id).await?;
-        super::applications::ensure_no_open_application(tx, customer.client_id, &customer.external_id)
-            .await?;
-        insert(tx, scope, customer, note).await?;
-        super::accounts::insert(tx, scope, account).await
-    })
-}
-
 /// Locks a customer's row for the rest of the caller's transaction and returns its status:
 /// a write that depends on the customer's status (its update or transact rule) holds the
 /// lock while it writes, so a concurrent status change (and its cascade) waits for it or
@@ -329,9 +301,11 @@ pub async fn create_with_account(
 /// write transaction already excludes every other writer.
 pub async fn lock_status(
     tx: &mut Conn<'_>,
+    scope: &Scope,
     key: CustomerKey,
     client_id: ClientId,
 ) -> Result<CustomerStatus, StoreError> {
+    ensure_in_scope(scope, client_id)?;
     let status = dispatch!(tx, c => {
         diesel::update(
             customers::table

@@ -456,11 +456,9 @@ both_backends! {
         assert_eq!(body["data"]["customers"]["totalCount"], 1, "{body}");
     }
 
-    async fn the_store_refuses_every_move_outside_the_lifecycle_table(app) {
-        use layer2::domain::application::{ApplicationStatus, Mover, check_move};
-        use layer2::domain::client::Actor;
-        use layer2::store::StoreError;
-        use layer2::store::applications::{Change, Move, find, transition};
+    async fn the_stores_compare_and_set_refuses_an_application_read_in_another_status_or_version(app) {
+        use layer2::domain::application::ApplicationStatus;
+        use layer2::store::applications::{Application, compare_and_set, find};
         let key = app.key().to_owned();
         let created = create(&app, &key, json!({ "applicationType": "INDIVIDUAL", "customerId": "t-1" })).await;
         let (_, raw) = layer2::graphql::node::decode(created["id"].as_str().unwrap()).unwrap();
@@ -468,35 +466,49 @@ both_backends! {
         let scope = principal.scope();
         let mut pooled = app.database.conn().await.unwrap();
         let stored = find(&mut pooled.conn(), &scope, layer2::domain::ids::ApplicationId(raw)).await.unwrap().unwrap();
-        let today = chrono::Utc::now().date_naive();
-        let change = Change { actor: Actor::Client, reason: "test" };
-        let mut checked = 0;
+        let mut refused = 0;
+        // Whatever a writer believes the application is in, only the row's own status and
+        // version let a write through: the lifecycle rule weighed on a stale read cannot apply.
         for &from in ApplicationStatus::ALL {
-            for &to in ApplicationStatus::ALL {
-                for mover in [Mover::Requirements, Mover::Client, Mover::Reviewer] {
-                    // The store sees an application it believes is in `from`; the row is INCOMPLETE.
-                    let before = layer2::store::applications::Application { status: from, ..stored.clone() };
-                    let step = Move { to, mover, change, changes: None, start_review: false };
-                    let result = transition(&mut pooled.conn(), &scope, &before, step, today).await;
-                    match result {
-                        Err(StoreError::NotAllowed { code, .. }) => {
-                            assert!(check_move(from, to, mover).is_err() || to == ApplicationStatus::Approved
-                                    || mover == Mover::Requirements
-                                    || (to == ApplicationStatus::Submitted && code == "APPLICATION_REQUIREMENTS_NOT_MET"),
-                                    "{from} -> {to} by {mover:?}: {code}");
-                        }
-                        // An allowed move still cannot apply to a row in another status.
-                        Err(StoreError::Conflict) => assert!(check_move(from, to, mover).is_ok() && from != ApplicationStatus::Incomplete),
-                        other => panic!("{from} -> {to} by {mover:?}: {other:?}"),
-                    }
-                    checked += 1;
+            for version in [stored.version, stored.version + 1] {
+                if from == stored.status && version == stored.version {
+                    continue;
                 }
+                let before = Application { status: from, version, ..stored.clone() };
+                let after = Application { status: ApplicationStatus::Submitted, version: version + 1, ..stored.clone() };
+                assert!(!compare_and_set(&mut pooled.conn(), &scope, &before, &after).await.unwrap(), "{from} v{version}");
+                refused += 1;
             }
         }
-        assert_eq!(checked, 147);
+        assert_eq!(refused, 2 * ApplicationStatus::ALL.len() - 1);
         drop(pooled);
         let body = app.gql(&read_query(), json!({ "id": created["id"] })).await;
         assert_eq!(body["data"]["application"]["status"], "INCOMPLETE");
         assert_eq!(body["data"]["application"]["version"], 1);
+    }
+}
+
+both_backends! {
+    async fn a_create_application_replay_after_an_edit_returns_the_first_application(app) {
+        const KEYED: &str = "mutation($input: CreateApplicationInput!, $key: String) {
+            createApplication(input: $input, idempotencyKey: $key) { application { id version } } }";
+        let input = json!({ "applicationType": "INDIVIDUAL", "customerId": "idem-app-1" });
+        let (_, first) = app.gql_as(app.key(), KEYED, json!({ "input": input, "key": "app-key-1" })).await;
+        let original = first["data"]["createApplication"]["application"].clone();
+        assert_eq!(original["version"], 1, "{first}");
+        let edit = "mutation($id: ID!) { updateApplication(id: $id,
+            input: { termsAndConditionsAccepted: true }) { application { version } } }";
+        let (_, edited) = app.gql_as(app.key(), edit, json!({ "id": original["id"] })).await;
+        assert_eq!(edited["data"]["updateApplication"]["application"]["version"], 2, "{edited}");
+        // The replay answers the first application as it is now; nothing new is created.
+        let (_, again) = app.gql_as(app.key(), KEYED, json!({ "input": input, "key": "app-key-1" })).await;
+        assert_eq!(again["data"]["createApplication"]["application"]["id"], original["id"], "{again}");
+        assert_eq!(again["data"]["createApplication"]["application"]["version"], 2, "{again}");
+        let other = json!({ "applicationType": "INDIVIDUAL", "customerId": "idem-app-2" });
+        let (_, reused) = app.gql_as(app.key(), KEYED, json!({ "input": other, "key": "app-key-1" })).await;
+        assert_eq!(error_codes(&reused), ["IDEMPOTENCY_KEY_REUSED"], "{reused}");
+        // Without the key the same request is a new one, refused: the first holds the customerId.
+        let (_, fresh) = app.gql_as(app.key(), KEYED, json!({ "input": input })).await;
+        assert_eq!(error_codes(&fresh), ["ALREADY_EXISTS"], "{fresh}");
     }
 }

@@ -10,7 +10,6 @@ use layer2::auth::ApiKeySecret;
 use layer2::db::{Database, DatabaseUrl, DbSettings};
 use layer2::seed::{self, Sandbox};
 use layer2::server::{self, RunningServer, ServerSettings};
-use layer2::store;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,37 +199,54 @@ impl TestApp {
             .expect("second sandbox")
     }
 
+    /// A new client and a key of it, made as the CLI makes them (through the operations).
+    pub async fn client_with_key(
+        &self,
+        environment: layer2::domain::client::Environment,
+        regulated: bool,
+    ) -> (layer2::domain::ids::ClientId, ApiKeySecret) {
+        use layer2::ops::clients::{create_client, keys};
+        let app = self.platform();
+        let principal = layer2::domain::tenancy::Principal::system();
+        let cx = app.cx(&principal);
+        let name = if regulated {
+            "Regulated Bank"
+        } else {
+            "Fintech"
+        };
+        let input = create_client::Input {
+            name: name.into(),
+            environment,
+            regulated,
+        };
+        let client = create_client::run(&cx, input).await.expect("client");
+        let key = keys::mint(&cx, Some(client.id), None).await.expect("key");
+        (client.id, key)
+    }
+
     /// A regulated PRODUCTION client (the only kind that may create customers directly):
     /// its id and key.
     pub async fn regulated_client(&self) -> (layer2::domain::ids::ClientId, ApiKeySecret) {
-        use layer2::domain::client::Environment;
-        let mut pooled = self.database.conn().await.expect("connection");
-        let client = store::clients::create(
-            &mut pooled.conn(),
-            "Regulated Bank",
-            Environment::Production,
-            true,
-        )
-        .await
-        .expect("client");
-        let key = ApiKeySecret::generate();
-        store::api_keys::insert(&mut pooled.conn(), &key.to_record(Some(client.id), None))
+        self.client_with_key(layer2::domain::client::Environment::Production, true)
             .await
-            .expect("key");
-        (client.id, key)
     }
 
     /// A new operator key.
     pub async fn operator_key(&self) -> ApiKeySecret {
-        let key = ApiKeySecret::generate();
-        let mut pooled = self.database.conn().await.expect("connection");
-        store::api_keys::insert(
-            &mut pooled.conn(),
-            &key.to_record(None, Some("test operator".into())),
-        )
-        .await
-        .expect("operator key stored");
-        key
+        let app = self.platform();
+        let principal = layer2::domain::tenancy::Principal::system();
+        layer2::ops::clients::keys::mint(&app.cx(&principal), None, Some("test operator".into()))
+            .await
+            .expect("operator key stored")
+    }
+
+    /// What the CLI acts with: the database, real time, default settings.
+    fn platform(&self) -> layer2::ops::App {
+        layer2::ops::App {
+            db: self.database.clone(),
+            clock: layer2::clock::system(),
+            settings: std::sync::Arc::new(layer2::ops::Settings::default()),
+        }
     }
 
     /// The running server, to shut it down while the test goes on.

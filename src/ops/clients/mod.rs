@@ -1,0 +1,19 @@
+//! Clients (tenants) and their API keys: the platform's own acts, entered by the CLI and the
+//! sandbox seed with the operator's or the system's principal.
+
+pub mod create_client;
+pub mod keys;
+pub mod sandbox;
+
+use crate::ops::{Cx, OpError, OpResult};
+
+/// Clients and keys are the platform's to manage, never a client's.
+pub fn platform_only(cx: &Cx<'_>) -> OpResult<()> {
+    if cx.principal.client_id().is_none() {
+        Ok(())
+    } else {
+        Err(OpError::Forbidden(
+            "clients and keys are managed by the platform".into(),
+        ))
+    }
+}
