@@ -2,6 +2,7 @@
 //! Pools, the connection enum and its dispatch macros, migrations and pragmas live here;
 //! queries live in `store/`.
 
+pub(crate) mod mappings;
 pub(crate) mod schema;
 pub mod types;
 

@@ -1,11 +1,10 @@
 //! Clients (tenants) and their API keys: environments, roles and who may create customers
 //! directly. The key format and hashing live in `auth.rs`.
 
-use crate::db::types::text_enum;
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// Whether a client works with test data (SANDBOX) or real customers (PRODUCTION).
-    #[derive(async_graphql::Enum)]
     Environment {
         /// Test data only; applications can be decided by the client itself.
         Sandbox = "SANDBOX",
@@ -14,7 +13,7 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// What an API key acts as.
     KeyRole {
         Client = "CLIENT",
@@ -22,9 +21,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// Who made a change recorded in a history.
-    #[derive(async_graphql::Enum)]
     Actor {
         /// A client of the platform, through its API key.
         Client = "CLIENT",

@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod customer_inputs;
 pub mod customers;
+mod enums;
 pub mod error;
 mod error_codes;
 pub mod limits;

@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::db::types::Timestamp;
 use crate::domain::client::Actor;
 use crate::domain::customer::{
-    Address, CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, PersonDetails,
-    Sensitive, UsResidencyStatus,
+    CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, PersonDetails, Sensitive,
+    UsResidencyStatus,
 };
 use crate::domain::ids::{AccountKey, PayorKey};
 use crate::domain::status::{CustomerStatus, blocked_reason};
@@ -21,6 +21,7 @@ use crate::graphql::node::{NodeKind, encode};
 use crate::graphql::pagination::{Connection, PageInfo, PageRequest, encode_cursor, page_of};
 use crate::graphql::request;
 use crate::graphql::types::account::Account;
+use crate::graphql::types::address::Address;
 use crate::graphql::types::payor::Payor;
 use crate::store;
 use crate::store::customers::Details;
@@ -301,8 +302,8 @@ impl IndividualDetails {
         self.details.telephone_number.as_deref()
     }
     /// Postal address.
-    async fn mailing_address(&self) -> Option<&Address> {
-        self.details.mailing_address.as_ref()
+    async fn mailing_address(&self) -> Option<Address> {
+        self.details.mailing_address.as_ref().map(Address::from)
     }
     /// Tax reference (e.g. SSN); masked to the last four characters for clients.
     async fn tax_reference_number(&self) -> Option<String> {
@@ -361,12 +362,12 @@ impl CorporationDetails {
         self.0.registered_number.as_deref()
     }
     /// Registered office address.
-    async fn registered_address(&self) -> Option<&Address> {
-        self.0.registered_address.as_ref()
+    async fn registered_address(&self) -> Option<Address> {
+        self.0.registered_address.as_ref().map(Address::from)
     }
     /// Where it operates from.
-    async fn physical_address(&self) -> Option<&Address> {
-        self.0.physical_address.as_ref()
+    async fn physical_address(&self) -> Option<Address> {
+        self.0.physical_address.as_ref().map(Address::from)
     }
     /// Telephone number in E.164 form.
     async fn telephone_number(&self) -> Option<&str> {
@@ -498,8 +499,8 @@ impl CustomerIndividual {
         self.details().telephone_number.as_deref()
     }
     /// Postal address.
-    async fn mailing_address(&self) -> Option<&Address> {
-        self.details().mailing_address.as_ref()
+    async fn mailing_address(&self) -> Option<Address> {
+        self.details().mailing_address.as_ref().map(Address::from)
     }
     /// Tax reference; masked to the last four characters for clients.
     async fn tax_reference_number(&self) -> Option<String> {
