@@ -2,7 +2,7 @@
 //! UUIDs are `uuid` on PostgreSQL and hyphenated text on SQLite; timestamps are `timestamptz`
 //! on PostgreSQL and fixed-width RFC 3339 UTC text on SQLite (so text order is time order).
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
@@ -87,26 +87,21 @@ pub fn uuid_from_sqlite(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<u
     Ok(uuid::Uuid::parse_str(&text)?)
 }
 
-/// A UTC instant, stored through [`PortableTimestamp`], kept at microsecond precision so that
-/// both backends hold exactly the same value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = PortableTimestamp)]
-pub struct Timestamp(pub DateTime<Utc>);
+/// Instants are the domain's; stored through [`PortableTimestamp`].
+pub use crate::domain::time::Timestamp;
+
+crate::db::mappings::sql_value!(PortableTimestamp => Timestamp);
 
 impl Timestamp {
-    /// The current time, truncated to microseconds (PostgreSQL's precision).
+    /// The system clock now, truncated to microseconds: for writes that do not run in an
+    /// operation yet (an operation reads its instant from the injected clock, `Cx::now`).
     pub fn now() -> Self {
         Self::from_datetime(Utc::now())
     }
 
-    pub fn from_datetime(at: DateTime<Utc>) -> Self {
-        let micros = at.timestamp_micros();
-        Self(DateTime::from_timestamp_micros(micros).unwrap_or(at))
-    }
-
     /// The SQLite text form: fixed width, so text order is time order.
     pub fn to_sqlite_text(self) -> String {
-        self.0.to_rfc3339_opts(SecondsFormat::Micros, true)
+        self.to_rfc3339()
     }
 }
 
@@ -153,14 +148,5 @@ mod tests {
         assert_eq!(early.to_sqlite_text(), "2023-11-14T22:13:20.000005Z");
         assert_eq!(early.to_sqlite_text().len(), late.to_sqlite_text().len());
         assert!(early.to_sqlite_text() < late.to_sqlite_text());
-    }
-
-    #[test]
-    fn timestamps_keep_microseconds_only() {
-        let at = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
-        assert_eq!(
-            Timestamp::from_datetime(at).0.timestamp_subsec_nanos(),
-            123_456_000
-        );
     }
 }

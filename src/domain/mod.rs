@@ -13,6 +13,7 @@ pub mod payment_address;
 pub mod payor;
 pub mod status;
 pub mod tenancy;
+pub mod time;
 pub mod transfer;
 pub mod validation;
 pub(crate) mod value_enum;

@@ -18,8 +18,8 @@ pub mod types;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
-use crate::db::Database;
 use crate::domain::tenancy::Principal;
+use crate::ops::Database;
 use error::{ApiError, ApiResult};
 
 /// Every read of the API.

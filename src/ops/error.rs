@@ -152,3 +152,16 @@ impl From<diesel::result::Error> for OpError {
 
 /// What operations return.
 pub type OpResult<T> = Result<T, OpError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_errors_become_internal_without_their_text() {
+        let db_error = diesel::result::Error::QueryBuilderError("SELECT secret FROM t".into());
+        let error: OpError = StoreError::Database(db_error).into();
+        assert!(matches!(error, OpError::Internal { .. }));
+        assert!(!error.message().contains("SELECT"));
+    }
+}

@@ -14,9 +14,9 @@ pub use money::{
 use async_graphql::dataloader::{DataLoader, Loader};
 
 use super::error::ApiError;
-use crate::db::Database;
 use crate::domain::ids::{ApplicationId, ClientId, CustomerKey};
 use crate::domain::tenancy::Scope;
+use crate::ops::Database;
 use crate::store;
 use crate::store::applications::{Application, DocumentMeta, StatusChange};
 use crate::store::customer_individuals::Individual;

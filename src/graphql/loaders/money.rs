@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use async_graphql::dataloader::Loader;
 
 use super::grouped;
-use crate::db::Database;
-use crate::db::types::Timestamp;
 use crate::domain::ids::{
     AccountKey, CustomerKey, PaymentAddressId, PayorKey, TransactionId, TransferId,
 };
 use crate::domain::status::AccountStatus;
 use crate::domain::tenancy::Scope;
+use crate::domain::time::Timestamp;
 use crate::graphql::error::ApiError;
+use crate::ops::Database;
 use crate::store;
 use crate::store::accounts::{Account, AccountStatusChange};
 use crate::store::ledger::{AccountTransaction, TransactionFilter};

@@ -4,13 +4,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::db::types::Timestamp;
 use crate::domain::account::ProductId;
 use crate::domain::client::Actor;
 use crate::domain::ids::TransactionId;
 use crate::domain::ledger::{TransactionStatus, TransactionType};
 use crate::domain::money::from_minor_units;
 use crate::domain::status::AccountStatus;
+use crate::domain::time::Timestamp;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
     self, AccountHistoryOf, AddressesOf, CustomerByKey, PayorsOfAccount, TransactionsOf,
@@ -22,6 +22,7 @@ use crate::graphql::scalars::Decimal;
 use crate::graphql::types::customer::Customer;
 use crate::graphql::types::money::{PaymentAddress, Transaction};
 use crate::graphql::types::payor::Payor;
+use crate::ops::Database;
 use crate::store;
 
 /// A customer's account: one asset, a status from the customers' table, and balances.
@@ -34,7 +35,7 @@ pub struct Account {
 
 impl Account {
     /// The API view of an account row; `decimals` from the asset table.
-    pub fn new(row: store::accounts::Account, db: &crate::db::Database) -> ApiResult<Self> {
+    pub fn new(row: store::accounts::Account, db: &Database) -> ApiResult<Self> {
         let decimals = db.asset_decimals(&row.asset_type_id).ok_or_else(|| {
             ApiError::internal(&format!("account of unknown asset {}", row.asset_type_id))
         })?;

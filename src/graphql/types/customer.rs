@@ -5,7 +5,6 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::db::types::Timestamp;
 use crate::domain::client::Actor;
 use crate::domain::customer::{
     CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, PersonDetails, Sensitive,
@@ -14,6 +13,7 @@ use crate::domain::customer::{
 use crate::domain::ids::{AccountKey, PayorKey};
 use crate::domain::status::{CustomerStatus, blocked_reason};
 use crate::domain::tenancy::Principal;
+use crate::domain::time::Timestamp;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::loaders::IndividualsOf;
 use crate::graphql::loaders::{self, AccountsOf, AccountsPage, PayorsOf, PayorsPage};
@@ -222,7 +222,7 @@ impl Customer {
                 chrono::DateTime::parse_from_rfc3339(&at)
                     .map(|at| {
                         (
-                            crate::db::types::Timestamp(at.with_timezone(&Utc)),
+                            Timestamp(at.with_timezone(&Utc)),
                             crate::domain::ids::StatusHistoryId(id),
                         )
                     })
@@ -240,7 +240,7 @@ impl Customer {
         )
         .await?;
         let (items, page_info) = page_of(&page, rows, |entry| {
-            encode_cursor(&(entry.created_at.to_sqlite_text(), entry.id.0))
+            encode_cursor(&(entry.created_at.to_rfc3339(), entry.id.0))
         });
         Ok(StatusHistoryConnection {
             edges: items

@@ -14,6 +14,7 @@ use crate::graphql::request;
 use crate::graphql::scalars::Decimal;
 use crate::graphql::types::account::Account;
 use crate::graphql::types::payor::Payor;
+use crate::ops::Database;
 use crate::store;
 
 async fn account_of(ctx: &Context<'_>, key: crate::domain::ids::AccountKey) -> ApiResult<Account> {
@@ -126,10 +127,7 @@ pub struct PaymentAddress {
 }
 
 impl PaymentAddress {
-    pub fn new(
-        row: store::payment_addresses::PaymentAddress,
-        db: &crate::db::Database,
-    ) -> ApiResult<Self> {
+    pub fn new(row: store::payment_addresses::PaymentAddress, db: &Database) -> ApiResult<Self> {
         let decimals = db.asset_decimals(&row.asset_type_id).ok_or_else(|| {
             ApiError::internal(&format!("address of unknown asset {}", row.asset_type_id))
         })?;
@@ -214,7 +212,7 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    pub fn new(row: store::transfers::Transfer, db: &crate::db::Database) -> ApiResult<Self> {
+    pub fn new(row: store::transfers::Transfer, db: &Database) -> ApiResult<Self> {
         let decimals = db.asset_decimals(&row.asset_type_id).ok_or_else(|| {
             ApiError::internal(&format!("transfer of unknown asset {}", row.asset_type_id))
         })?;
