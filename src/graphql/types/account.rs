@@ -124,16 +124,16 @@ impl Account {
     }
     /// The customer who owns the account.
     async fn customer(&self, ctx: &Context<'_>) -> ApiResult<Customer> {
-        loaders::get::<CustomerByKey>(ctx)?
-            .load_one(self.row.customer_id)
+        loaders::reader(ctx)?
+            .load_one(CustomerByKey(self.row.customer_id))
             .await?
             .map(Customer)
             .ok_or_else(|| ApiError::internal(&"an account's customer is missing"))
     }
     /// The payors with a payment address or a payment on this account.
     async fn payors(&self, ctx: &Context<'_>) -> ApiResult<Vec<Payor>> {
-        Ok(loaders::get::<PayorsOfAccount>(ctx)?
-            .load_one(self.row.id)
+        Ok(loaders::reader(ctx)?
+            .load_one(PayorsOfAccount(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -143,8 +143,8 @@ impl Account {
     /// The payment addresses issued for this account, oldest first.
     async fn payment_addresses(&self, ctx: &Context<'_>) -> ApiResult<Vec<PaymentAddress>> {
         let rc = crate::graphql::request(ctx)?;
-        loaders::get::<AddressesOf>(ctx)?
-            .load_one(self.row.id)
+        loaders::reader(ctx)?
+            .load_one(AddressesOf(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -153,8 +153,8 @@ impl Account {
     }
     /// The account's status changes, oldest first.
     async fn status_history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AccountStatusChange>> {
-        Ok(loaders::get::<AccountHistoryOf>(ctx)?
-            .load_one(self.row.id)
+        Ok(loaders::reader(ctx)?
+            .load_one(AccountHistoryOf(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -207,8 +207,8 @@ impl Account {
             after,
             limit: request.size + 1,
         };
-        let rows = loaders::get::<TransactionsOf>(ctx)?
-            .load_one((self.row.id, page))
+        let rows = loaders::reader(ctx)?
+            .load_one(TransactionsOf(self.row.id, page))
             .await?
             .unwrap_or_default();
         Ok(Connection::of(

@@ -1,7 +1,6 @@
 //! `Customer` and what hangs off it: type-specific details (sensitive values masked for
 //! clients), the people of a corporation, permissions for the caller, and status history.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -15,8 +14,9 @@ use crate::domain::status::{CustomerStatus, blocked_reason};
 use crate::domain::tenancy::Principal;
 use crate::domain::time::Timestamp;
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::loaders::IndividualsOf;
-use crate::graphql::loaders::{self, AccountsOf, AccountsPage, PayorsOf, PayorsPage};
+use crate::graphql::loaders::{
+    self, AccountsOf, AccountsPage, ApplicationOf, IndividualsOf, PayorsOf, PayorsPage,
+};
 use crate::graphql::node::{NodeKind, encode};
 use crate::graphql::pagination::{Connection, PageInfo, PageRequest, encode_cursor, page_of};
 use crate::graphql::request;
@@ -103,10 +103,10 @@ impl Customer {
             return Ok(Vec::new());
         }
         let principal = request(ctx)?.principal;
-        let loader = ctx.data::<DataLoader<IndividualsOf>>().map_err(|e| {
-            ApiError::internal(&format!("individuals loader missing: {}", e.message))
-        })?;
-        let people = loader.load_one(self.0.id).await?.unwrap_or_default();
+        let people = loaders::reader(ctx)?
+            .load_one(IndividualsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(people
             .into_iter()
             .map(|person| CustomerIndividual::of_customer(person, principal))
@@ -119,13 +119,8 @@ impl Customer {
         ctx: &Context<'_>,
     ) -> ApiResult<Option<super::application::Application>> {
         let principal = request(ctx)?.principal;
-        let loader = ctx
-            .data::<DataLoader<crate::graphql::loaders::ApplicationOf>>()
-            .map_err(|e| {
-                ApiError::internal(&format!("applications loader missing: {}", e.message))
-            })?;
-        Ok(loader
-            .load_one(self.0.id)
+        Ok(loaders::reader(ctx)?
+            .load_one(ApplicationOf(self.0.id))
             .await?
             .map(|a| super::application::Application::new(a, principal)))
     }
@@ -149,8 +144,8 @@ impl Customer {
             after,
             limit: request.size + 1,
         };
-        let rows = loaders::get::<AccountsOf>(ctx)?
-            .load_one((self.0.id, page))
+        let rows = loaders::reader(ctx)?
+            .load_one(AccountsOf(self.0.id, page))
             .await?
             .unwrap_or_default();
         let accounts = rows
@@ -180,8 +175,8 @@ impl Customer {
             after,
             limit: request.size + 1,
         };
-        let rows = loaders::get::<PayorsOf>(ctx)?
-            .load_one((self.0.id, page))
+        let rows = loaders::reader(ctx)?
+            .load_one(PayorsOf(self.0.id, page))
             .await?
             .unwrap_or_default();
         Ok(Connection::of(

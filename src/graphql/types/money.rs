@@ -19,8 +19,8 @@ use crate::store;
 
 async fn account_of(ctx: &Context<'_>, key: crate::domain::ids::AccountKey) -> ApiResult<Account> {
     let rc = request(ctx)?;
-    let row = loaders::get::<AccountByKey>(ctx)?
-        .load_one(key)
+    let row = loaders::reader(ctx)?
+        .load_one(AccountByKey(key))
         .await?
         .ok_or_else(|| ApiError::internal(&"a referenced account is missing"))?;
     Account::new(row, &rc.db)
@@ -31,8 +31,8 @@ async fn payor_of(
     key: Option<crate::domain::ids::PayorKey>,
 ) -> ApiResult<Option<Payor>> {
     let Some(key) = key else { return Ok(None) };
-    Ok(loaders::get::<PayorByKey>(ctx)?
-        .load_one(key)
+    Ok(loaders::reader(ctx)?
+        .load_one(PayorByKey(key))
         .await?
         .map(Payor))
 }
@@ -111,8 +111,8 @@ impl Transaction {
             return Ok(None);
         };
         let rc = request(ctx)?;
-        loaders::get::<loaders::TransferByKey>(ctx)?
-            .load_one(key)
+        loaders::reader(ctx)?
+            .load_one(loaders::TransferByKey(key))
             .await?
             .map(|t| Transfer::new(t, &rc.db))
             .transpose()
