@@ -16,7 +16,6 @@ use crate::graphql::{Limits, build_schema, sdl};
 use crate::ops;
 use crate::seed::{self, Sandbox};
 use crate::server::{self, ServerSettings};
-use crate::store;
 
 /// Sets up logging to stderr as the flags say.
 pub fn init_logging(cli: &Cli) -> anyhow::Result<()> {
@@ -66,10 +65,6 @@ async fn open(cli: &Cli) -> anyhow::Result<Database> {
     Database::open(&settings)
         .await
         .with_context(|| format!("opening {}", settings.url.redacted()))
-}
-
-fn store_error(error: store::StoreError) -> anyhow::Error {
-    anyhow::anyhow!("database error: {error:?}")
 }
 
 async fn serve(cli: &Cli) -> anyhow::Result<()> {
@@ -280,11 +275,7 @@ async fn clients(cli: &Cli, command: &ClientsCommand) -> anyhow::Result<()> {
             );
         }
         ClientsCommand::List => {
-            let mut pooled = app.db.conn().await.map_err(store_error)?;
-            for client in store::clients::list_all(&mut pooled.conn())
-                .await
-                .map_err(store_error)?
-            {
+            for client in ops::clients::list(&cx).await.map_err(op_error)? {
                 println!(
                     "{}\t{}\t{}\t{}",
                     client.id,

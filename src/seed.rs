@@ -61,7 +61,7 @@ fn default_customers(client_id: ClientId, now: Timestamp) -> Vec<(Customer, Acco
         updated_at: now,
     };
     let account = |customer: &Customer, external_id: &str, product_id| {
-        Account::new_default(customer, external_id, product_id, "FIAT_TESTNET_USD")
+        crate::ops::accounts::default_account(customer, external_id, product_id, "FIAT_TESTNET_USD")
     };
     let address = |line1: &str, city: &str, state: &str, postal_code: &str| Address {
         unit_number: None,

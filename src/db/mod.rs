@@ -2,6 +2,7 @@
 //! Pools, the connection enum and its dispatch macros, migrations and pragmas live here;
 //! queries live in `store/`.
 
+pub(crate) mod mappings;
 pub(crate) mod schema;
 pub mod types;
 
@@ -18,8 +19,6 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
-
-use crate::store::StoreError;
 
 /// Runs `$body` with `$c` bound to the backend's own connection type; each arm is
 /// type-checked for its backend, so a query written once serves both.
@@ -39,6 +38,12 @@ macro_rules! dispatch {
     };
 }
 pub(crate) use dispatch;
+
+/// No connection could be had: the pool timed out, or the database is unreachable (why, for
+/// the logs).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("database unavailable: {0}")]
+pub struct Unavailable(pub String);
 
 /// A borrowed connection (pooled, or inside a transaction) to either backend: what every
 /// store function takes.
@@ -226,10 +231,10 @@ impl Database {
         Ok(database)
     }
 
-    async fn load_asset_types(&self) -> Result<Vec<(String, u32)>, StoreError> {
+    async fn load_asset_types(&self) -> Result<Vec<(String, u32)>, String> {
         use diesel::QueryDsl;
         use schema::asset_types;
-        let mut pooled = self.conn().await?;
+        let mut pooled = self.conn().await.map_err(|e| e.0)?;
         let rows: Vec<(String, i32)> = dispatch!(&mut pooled.conn(), c => {
             diesel_async::RunQueryDsl::load(
                 asset_types::table
@@ -237,7 +242,8 @@ impl Database {
                     .select((asset_types::id, asset_types::decimals)),
                 c,
             )
-            .await?
+            .await
+            .map_err(|e| e.to_string())?
         });
         Ok(rows
             .into_iter()
@@ -280,7 +286,7 @@ impl Database {
     }
 
     /// A connection from the main pool, waiting at most the configured acquire timeout.
-    pub async fn conn(&self) -> Result<DbConn, StoreError> {
+    pub async fn conn(&self) -> Result<DbConn, Unavailable> {
         self.main.get().await
     }
 
@@ -298,8 +304,8 @@ impl Database {
         let Ok(mut pooled) = self.health.get().await else {
             return false;
         };
-        let result: Result<(), StoreError> = dispatch!(&mut pooled.conn(), c => {
-            c.batch_execute("SELECT 1").await.map_err(StoreError::from)
+        let result: Result<(), diesel::result::Error> = dispatch!(&mut pooled.conn(), c => {
+            c.batch_execute("SELECT 1").await
         });
         result.is_ok()
     }
@@ -393,12 +399,12 @@ impl Pools {
         }
     }
 
-    async fn get(&self) -> Result<DbConn, StoreError> {
+    async fn get(&self) -> Result<DbConn, Unavailable> {
         match self {
             Self::Pg(pool) => pool.get().await.map(|c| DbConn::Pg(Box::new(c))),
             Self::Sqlite(pool) => pool.get().await.map(DbConn::Sqlite),
         }
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+        .map_err(|e| Unavailable(e.to_string()))
     }
 
     fn close(&self) {

@@ -2,7 +2,7 @@
 //! UUIDs are `uuid` on PostgreSQL and hyphenated text on SQLite; timestamps are `timestamptz`
 //! on PostgreSQL and fixed-width RFC 3339 UTC text on SQLite (so text order is time order).
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
@@ -60,74 +60,11 @@ impl FromSql<PortableDate, Sqlite> for Date {
     }
 }
 
-/// Defines a UUID v7 newtype key stored through [`PortableUuid`].
+/// Defines a UUID v7 newtype key (as the domain's ids are) stored through [`PortableUuid`].
 macro_rules! uuid_id {
     ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-            diesel::AsExpression, diesel::FromSqlRow,
-            serde::Serialize, serde::Deserialize,
-        )]
-        #[diesel(sql_type = $crate::db::types::PortableUuid)]
-        pub struct $name(pub uuid::Uuid);
-
-        impl $name {
-            /// A new time-ordered (v7) key.
-            pub fn new() -> Self {
-                Self(uuid::Uuid::now_v7())
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                Self::new()
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-
-        impl diesel::serialize::ToSql<$crate::db::types::PortableUuid, diesel::pg::Pg> for $name {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
-            ) -> diesel::serialize::Result {
-                $crate::db::types::uuid_to_pg(&self.0, out)
-            }
-        }
-
-        impl diesel::serialize::ToSql<$crate::db::types::PortableUuid, diesel::sqlite::Sqlite>
-            for $name
-        {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
-            ) -> diesel::serialize::Result {
-                $crate::db::types::uuid_to_sqlite(&self.0, out)
-            }
-        }
-
-        impl diesel::deserialize::FromSql<$crate::db::types::PortableUuid, diesel::pg::Pg>
-            for $name
-        {
-            fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
-                $crate::db::types::uuid_from_pg(value).map(Self)
-            }
-        }
-
-        impl diesel::deserialize::FromSql<$crate::db::types::PortableUuid, diesel::sqlite::Sqlite>
-            for $name
-        {
-            fn from_sql(
-                value: diesel::sqlite::SqliteValue<'_, '_, '_>,
-            ) -> diesel::deserialize::Result<Self> {
-                $crate::db::types::uuid_from_sqlite(value).map(Self)
-            }
-        }
+        $crate::domain::ids::id_type!($(#[$meta])* $name);
+        $crate::db::mappings::uuid_sql!($name);
     };
 }
 pub(crate) use uuid_id;
@@ -150,26 +87,21 @@ pub fn uuid_from_sqlite(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<u
     Ok(uuid::Uuid::parse_str(&text)?)
 }
 
-/// A UTC instant, stored through [`PortableTimestamp`], kept at microsecond precision so that
-/// both backends hold exactly the same value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = PortableTimestamp)]
-pub struct Timestamp(pub DateTime<Utc>);
+/// Instants are the domain's; stored through [`PortableTimestamp`].
+pub use crate::domain::time::Timestamp;
+
+crate::db::mappings::sql_value!(PortableTimestamp => Timestamp);
 
 impl Timestamp {
-    /// The current time, truncated to microseconds (PostgreSQL's precision).
+    /// The system clock now, truncated to microseconds: for writes that do not run in an
+    /// operation yet (an operation reads its instant from the injected clock, `Cx::now`).
     pub fn now() -> Self {
         Self::from_datetime(Utc::now())
     }
 
-    pub fn from_datetime(at: DateTime<Utc>) -> Self {
-        let micros = at.timestamp_micros();
-        Self(DateTime::from_timestamp_micros(micros).unwrap_or(at))
-    }
-
     /// The SQLite text form: fixed width, so text order is time order.
     pub fn to_sqlite_text(self) -> String {
-        self.0.to_rfc3339_opts(SecondsFormat::Micros, true)
+        self.to_rfc3339()
     }
 }
 
@@ -204,100 +136,6 @@ impl FromSql<PortableTimestamp, Sqlite> for Timestamp {
     }
 }
 
-/// Defines a Rust enum stored as text under a `CHECK` constraint on both backends.
-/// The variant names are the platform's values, exactly.
-macro_rules! text_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash,
-            diesel::AsExpression, diesel::FromSqlRow,
-        )]
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored (and platform) spelling of this value.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                match text {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} value {other:?}", stringify!($name))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
-            ) -> diesel::serialize::Result {
-                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
-                    self.as_str(),
-                    out,
-                )
-            }
-        }
-
-        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $name {
-            fn to_sql<'b>(
-                &'b self,
-                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
-            ) -> diesel::serialize::Result {
-                out.set_value(self.as_str());
-                Ok(diesel::serialize::IsNull::No)
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                text.parse().map_err(serde::de::Error::custom)
-            }
-        }
-
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
-            fn from_sql(value: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = String::from_sql(value)?;
-                text.parse::<$name>().map_err(Into::into)
-            }
-        }
-    };
-}
-pub(crate) use text_enum;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,14 +148,5 @@ mod tests {
         assert_eq!(early.to_sqlite_text(), "2023-11-14T22:13:20.000005Z");
         assert_eq!(early.to_sqlite_text().len(), late.to_sqlite_text().len());
         assert!(early.to_sqlite_text() < late.to_sqlite_text());
-    }
-
-    #[test]
-    fn timestamps_keep_microseconds_only() {
-        let at = DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
-        assert_eq!(
-            Timestamp::from_datetime(at).0.timestamp_subsec_nanos(),
-            123_456_000
-        );
     }
 }

@@ -1,11 +1,10 @@
 //! Account products. Asset types are data (the `asset_types` table), not an enum.
 
-use crate::db::types::text_enum;
 use crate::domain::status::{AccountStatus, CustomerStatus};
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// The kind of account.
-    #[derive(async_graphql::Enum)]
     ProductId {
         /// Holds funds.
         DepositBasic = "DEPOSIT_BASIC",

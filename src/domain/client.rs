@@ -1,11 +1,10 @@
 //! Clients (tenants) and their API keys: environments, roles and who may create customers
 //! directly. The key format and hashing live in `auth.rs`.
 
-use crate::db::types::text_enum;
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// Whether a client works with test data (SANDBOX) or real customers (PRODUCTION).
-    #[derive(async_graphql::Enum)]
     Environment {
         /// Test data only; applications can be decided by the client itself.
         Sandbox = "SANDBOX",
@@ -14,7 +13,7 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// What an API key acts as.
     KeyRole {
         Client = "CLIENT",
@@ -22,9 +21,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// Who made a change recorded in a history.
-    #[derive(async_graphql::Enum)]
     Actor {
         /// A client of the platform, through its API key.
         Client = "CLIENT",
@@ -33,4 +31,12 @@ text_enum! {
         /// The server itself (seeding, cascades, expiry).
         System = "SYSTEM",
     }
+}
+
+/// Why and by whom something was created or changed (kept in its history).
+#[derive(Debug, Clone)]
+pub struct ChangeNote<'a> {
+    pub reason: &'a str,
+    pub updated_by: &'a str,
+    pub actor: Actor,
 }

@@ -2,12 +2,11 @@
 //! and the postings each movement makes. Writing them (atomically, with the balances) is the
 //! store's job (`store::ledger`).
 
-use crate::db::types::text_enum;
 use crate::domain::ids::AccountKey;
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// Where a transaction stands.
-    #[derive(async_graphql::Enum)]
     TransactionStatus {
         /// A hold: counted in the available balance only.
         Authorized = "AUTHORIZED",
@@ -20,9 +19,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// What moved money.
-    #[derive(async_graphql::Enum)]
     TransactionType {
         /// Money in.
         TransferIn = "TRANSFER_IN",
@@ -41,9 +39,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// The business category of a transaction.
-    #[derive(async_graphql::Enum)]
     CategoryType {
         /// A correction.
         Adjustment = "ADJUSTMENT",
@@ -58,7 +55,7 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// The part of the books a ledger entry moves.
     Bucket {
         /// An account's spendable funds (its available balance).

@@ -1,11 +1,10 @@
 //! The status shared by customers and accounts (DOMAIN.md, Statuses). The `_L2F` forms mean
 //! the platform must act; only the operator may change a customer or account in one.
 
-use crate::db::types::text_enum;
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// The lifecycle status of a customer or an account.
-    #[derive(async_graphql::Enum)]
     CustomerStatus {
         /// In good standing: may be read, updated and transact.
         Active = "ACTIVE",
@@ -20,19 +19,14 @@ text_enum! {
         /// Inactive for a long time: may transact.
         Dormant = "DORMANT",
         /// ACTIVE, awaiting action by the platform.
-        #[graphql(name = "ACTIVE_L2F")]
         ActiveL2f = "ACTIVE_L2F",
         /// EDD, awaiting action by the platform.
-        #[graphql(name = "EDD_L2F")]
         EddL2f = "EDD_L2F",
         /// PENDING, awaiting action by the platform.
-        #[graphql(name = "PENDING_L2F")]
         PendingL2f = "PENDING_L2F",
         /// FROZEN, awaiting action by the platform.
-        #[graphql(name = "FROZEN_L2F")]
         FrozenL2f = "FROZEN_L2F",
         /// DORMANT, awaiting action by the platform.
-        #[graphql(name = "DORMANT_L2F")]
         DormantL2f = "DORMANT_L2F",
     }
 }

@@ -1,11 +1,10 @@
 //! Transfers between two accounts of one client, in one asset: the platform's statuses and
 //! which may follow which. Acceptance executes at once, so ACCEPTED is never stored.
 
-use crate::db::types::text_enum;
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// Where a transfer stands.
-    #[derive(async_graphql::Enum)]
     TransferStatus {
         /// Created; the amount is on hold on the source until accepted, cancelled or expired.
         Requested = "REQUESTED",

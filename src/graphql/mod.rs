@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod customer_inputs;
 pub mod customers;
+mod enums;
 pub mod error;
 mod error_codes;
 pub mod limits;
@@ -17,8 +18,8 @@ pub mod types;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
-use crate::db::Database;
 use crate::domain::tenancy::Principal;
+use crate::ops::Database;
 use error::{ApiError, ApiResult};
 
 /// Every read of the API.

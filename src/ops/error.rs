@@ -119,6 +119,12 @@ impl OpError {
     }
 }
 
+impl From<crate::db::Unavailable> for OpError {
+    fn from(error: crate::db::Unavailable) -> Self {
+        StoreError::from(error).into()
+    }
+}
+
 impl From<StoreError> for OpError {
     fn from(error: StoreError) -> Self {
         match error {
@@ -152,3 +158,16 @@ impl From<diesel::result::Error> for OpError {
 
 /// What operations return.
 pub type OpResult<T> = Result<T, OpError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_errors_become_internal_without_their_text() {
+        let db_error = diesel::result::Error::QueryBuilderError("SELECT secret FROM t".into());
+        let error: OpError = StoreError::Database(db_error).into();
+        assert!(matches!(error, OpError::Internal { .. }));
+        assert!(!error.message().contains("SELECT"));
+    }
+}

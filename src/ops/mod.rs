@@ -7,6 +7,9 @@ mod error;
 pub mod idempotency;
 pub mod uow;
 
+/// The database operations run on: the layers above hold it (built at start) and hand it to
+/// [`Cx`], so they need not know the database layer.
+pub use crate::db::Database;
 pub use error::{OpError, OpResult};
 pub mod accounts;
 pub mod applications;
@@ -18,7 +21,6 @@ pub mod payors;
 use std::time::Duration;
 
 use crate::clock::SharedClock;
-use crate::db::Database;
 use crate::db::types::Timestamp;
 use crate::domain::ids::ClientId;
 use crate::domain::tenancy::{Principal, Scope};

@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::customers::{address_from_text, address_to_text};
 use super::{StoreError, ensure_in_scope, scoped};
+use super::{address_from_text, address_to_text};
 use crate::db::schema::customer_individuals;
 use crate::db::types::{Date, Timestamp};
 use crate::db::{Conn, dispatch};

@@ -16,6 +16,8 @@ pub mod windowed;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::domain::customer::Address;
+
 /// Boxes `$query` and limits it to the scope's client through `$client_col`: the one place
 /// where the tenant filter is written. An operator's scope adds no filter.
 macro_rules! scoped {
@@ -76,6 +78,12 @@ pub enum StoreError {
         reason: &'static str,
         message: String,
     },
+}
+
+impl From<crate::db::Unavailable> for StoreError {
+    fn from(error: crate::db::Unavailable) -> Self {
+        Self::Unavailable(error.0)
+    }
 }
 
 impl std::fmt::Debug for StoreError {
@@ -149,6 +157,22 @@ fn is_stall(message: &str) -> bool {
         "database schema is locked",
     ];
     STALLS.iter().any(|stall| message.starts_with(stall))
+}
+
+/// An address as the JSON text a column keeps (customers' and their people's).
+pub(crate) fn address_to_text(address: &Option<Address>) -> Result<Option<String>, StoreError> {
+    address
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("address encoding: {e}")))
+}
+
+/// An address from the JSON text a column keeps.
+pub(crate) fn address_from_text(text: Option<String>) -> Result<Option<Address>, StoreError> {
+    text.map(|t| serde_json::from_str(&t))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("stored address: {e}")))
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::db::types::text_enum;
 use crate::domain::ids::{ApplicationId, ApplicationIndividualId, DocumentId};
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// The kinds of document an application can carry (the platform's list).
-    #[derive(async_graphql::Enum, PartialOrd, Ord)]
+    #[derive(PartialOrd, Ord)]
     DocumentType {
         /// Front of a driver's licence.
         DriversLicenceFront = "DRIVERS_LICENCE_FRONT",
@@ -41,9 +41,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// Where a document requirement stands.
-    #[derive(async_graphql::Enum)]
     DocumentStatus {
         /// Nothing uploaded yet.
         Missing = "MISSING",

@@ -9,10 +9,10 @@ pub mod requirements;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::db::types::text_enum;
 use crate::domain::account::ProductId;
 use crate::domain::customer::{CorporationDetails, IndividualDetails, PersonDetails};
 use crate::domain::ids::ApplicationIndividualId;
+use crate::domain::value_enum::value_enum;
 
 /// The future customer's details, possibly incomplete: a required name not given yet is
 /// empty, and the requirements say so.
@@ -95,9 +95,8 @@ impl Draft {
     }
 }
 
-text_enum! {
+value_enum! {
     /// Where an application is in onboarding.
-    #[derive(async_graphql::Enum)]
     ApplicationStatus {
         /// Requirements are still missing.
         Incomplete = "INCOMPLETE",
@@ -116,9 +115,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// Whether an application onboards a person or a company.
-    #[derive(async_graphql::Enum)]
     ApplicationType {
         /// KYC for a natural person.
         Individual = "INDIVIDUAL",

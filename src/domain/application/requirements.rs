@@ -7,16 +7,15 @@ use super::documents::{
     DocumentStatus, DocumentType, IDENTITY_ALTERNATIVES, describe_alternatives, requirement_id,
 };
 use super::{ChangeRequest, CustomerDraft, Draft};
-use crate::db::types::text_enum;
 use crate::domain::customer::{
     CorporateEntityType, IndividualType, PersonDetails, check_total_ownership,
 };
 use crate::domain::ids::{ApplicationId, ApplicationIndividualId, DocumentId};
 use crate::domain::validation::FieldError;
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// Where a field of an application stands (the platform's field statuses).
-    #[derive(async_graphql::Enum)]
     FieldStatus {
         /// Missing or invalid.
         Incomplete = "INCOMPLETE",
@@ -29,9 +28,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// A problem of a corporate application as a whole (the platform's codes).
-    #[derive(async_graphql::Enum)]
     ApplicationErrorCode {
         /// No beneficial owner is attached (required unless the entity is C_CORP_PUBLIC or
         /// NON_PROFIT).

@@ -10,11 +10,10 @@ pub use details::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::types::text_enum;
+use crate::domain::value_enum::value_enum;
 
-text_enum! {
+value_enum! {
     /// Whether a customer is a person or a company.
-    #[derive(async_graphql::Enum)]
     CustomerType {
         /// A natural person (KYC).
         Individual = "INDIVIDUAL",
@@ -23,9 +22,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// A person's residency status for US tax purposes.
-    #[derive(async_graphql::Enum)]
     UsResidencyStatus {
         /// A citizen of the United States.
         UsCitizen = "US_CITIZEN",
@@ -36,9 +34,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// A person's employment status.
-    #[derive(async_graphql::Enum)]
     EmploymentStatus {
         /// Employed by someone else.
         Employee = "EMPLOYEE",
@@ -53,9 +50,8 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// The legal form of a corporate customer.
-    #[derive(async_graphql::Enum)]
     CorporateEntityType {
         /// Privately held C corporation.
         CCorpPrivate = "C_CORP_PRIVATE",
@@ -82,9 +78,9 @@ text_enum! {
     }
 }
 
-text_enum! {
+value_enum! {
     /// A role a person holds in a corporate customer.
-    #[derive(async_graphql::Enum, PartialOrd, Ord)]
+    #[derive(PartialOrd, Ord)]
     IndividualType {
         /// A person connected to the corporation.
         Individual = "INDIVIDUAL",
@@ -101,43 +97,9 @@ text_enum! {
 
 /// A value that must never be shown whole to a client nor logged: tax reference and passport
 /// numbers. `Debug` prints only that it is redacted.
-#[derive(
-    Clone, PartialEq, Eq, Serialize, Deserialize, diesel::AsExpression, diesel::FromSqlRow,
-)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-#[diesel(sql_type = diesel::sql_types::Text)]
 pub struct Sensitive(String);
-
-impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for Sensitive {
-    fn to_sql<'b>(
-        &'b self,
-        out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
-    ) -> diesel::serialize::Result {
-        <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
-            &self.0, out,
-        )
-    }
-}
-
-impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for Sensitive {
-    fn to_sql<'b>(
-        &'b self,
-        out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
-    ) -> diesel::serialize::Result {
-        out.set_value(self.0.as_str());
-        Ok(diesel::serialize::IsNull::No)
-    }
-}
-
-impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Sensitive
-where
-    DB: diesel::backend::Backend,
-    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-{
-    fn from_sql(value: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-        String::from_sql(value).map(Self)
-    }
-}
 
 impl std::fmt::Debug for Sensitive {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -169,18 +131,8 @@ impl Sensitive {
 }
 
 /// A postal address.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    async_graphql::SimpleObject,
-    async_graphql::InputObject,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-#[graphql(input_name = "AddressInput")]
 pub struct Address {
     /// Flat, suite or unit number.
     pub unit_number: Option<String>,

@@ -6,9 +6,9 @@ use chrono::Utc;
 
 use super::application_id;
 use super::inputs::ApplicationFilterInput;
-use crate::db::types::Timestamp;
 use crate::domain::ids::{ApplicationId, ClientId};
 use crate::domain::tenancy::Scope;
+use crate::domain::time::Timestamp;
 use crate::domain::validation::Problems;
 use crate::graphql::customers::check_external_id;
 use crate::graphql::error::{ApiError, ApiResult};
@@ -96,7 +96,7 @@ impl ApplicationQuery {
         )
         .await?;
         let (items, page_info) = page_of(&page, rows, |a| {
-            encode_cursor(&(a.created_at.to_sqlite_text(), a.id.0))
+            encode_cursor(&(a.created_at.to_rfc3339(), a.id.0))
         });
         Ok(ApplicationConnection {
             edges: items

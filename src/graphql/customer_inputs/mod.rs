@@ -12,10 +12,11 @@ use chrono::NaiveDate;
 
 use crate::domain::account::ProductId;
 use crate::domain::customer::{
-    Address, CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails,
-    IndividualType, PersonDetails, Sensitive, UsResidencyStatus, percentage_to_basis_points,
+    CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails, IndividualType,
+    PersonDetails, Sensitive, UsResidencyStatus, percentage_to_basis_points,
 };
 use crate::domain::validation::FieldError;
+use crate::graphql::types::address::Address;
 
 /// The details of an individual customer.
 #[derive(InputObject, Clone)]
@@ -60,7 +61,7 @@ impl From<IndividualDetailsInput> for IndividualDetails {
             last_name: i.last_name,
             email_address: i.email_address,
             telephone_number: i.telephone_number,
-            mailing_address: i.mailing_address,
+            mailing_address: i.mailing_address.map(Into::into),
             tax_reference_number: i.tax_reference_number.map(Sensitive::new),
             passport_number: i.passport_number.map(Sensitive::new),
             nationality: i.nationality,
@@ -115,8 +116,8 @@ impl From<CorporationDetailsInput> for CorporationDetails {
             registered_name: c.registered_name,
             trading_name: c.trading_name,
             registered_number: c.registered_number,
-            registered_address: c.registered_address,
-            physical_address: c.physical_address,
+            registered_address: c.registered_address.map(Into::into),
+            physical_address: c.physical_address.map(Into::into),
             telephone_number: c.telephone_number,
             email_address: c.email_address,
             website_address: c.website_address,
@@ -220,7 +221,7 @@ impl CustomerIndividualInput {
             last_name: self.last_name,
             email_address: self.email_address,
             telephone_number: self.telephone_number,
-            mailing_address: self.mailing_address,
+            mailing_address: self.mailing_address.map(Into::into),
             tax_reference_number: self.tax_reference_number.map(Sensitive::new),
             passport_number: self.passport_number.map(Sensitive::new),
             nationality: self.nationality,

@@ -5,19 +5,21 @@ use async_graphql::{InputObject, MaybeUndefined};
 use chrono::NaiveDate;
 
 use crate::domain::customer::{
-    Address, CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails,
-    IndividualType, PersonDetails, Sensitive, UsResidencyStatus,
+    CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails, IndividualType,
+    PersonDetails, Sensitive, UsResidencyStatus,
 };
 use crate::domain::validation::FieldError;
+use crate::graphql::types::address::Address;
 
 use super::basis_points;
 
-/// Applies one optional field of a patch: absent keeps, null clears, a value sets.
-fn patch<T>(target: &mut Option<T>, change: MaybeUndefined<T>) {
+/// Applies one optional field of a patch: absent keeps, null clears, a value sets (converted
+/// from its input form, e.g. an `AddressInput`).
+fn patch<T, U: Into<T>>(target: &mut Option<T>, change: MaybeUndefined<U>) {
     match change {
         MaybeUndefined::Undefined => {}
         MaybeUndefined::Null => *target = None,
-        MaybeUndefined::Value(value) => *target = Some(value),
+        MaybeUndefined::Value(value) => *target = Some(value.into()),
     }
 }
 

@@ -5,9 +5,9 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{is_external_id, load_customer, target_client};
-use crate::db::types::Timestamp;
 use crate::domain::ids::CustomerKey;
 use crate::domain::tenancy::Scope;
+use crate::domain::time::Timestamp;
 use crate::domain::validation::Problems;
 use crate::graphql::customer_inputs::{
     CustomerFilterInput, CustomerOrderField, CustomerOrderInput, OrderDirection,
@@ -37,7 +37,7 @@ impl CursorData {
         match order {
             CustomerOrder::CreatedAt => Self {
                 o: 'c',
-                v: customer.created_at.to_sqlite_text(),
+                v: customer.created_at.to_rfc3339(),
                 k: customer.id.0,
             },
             CustomerOrder::CustomerId => Self {

@@ -1,5 +1,6 @@
-//! DataLoaders, built per request (never shared: a loader caches, and its scope is the
-//! caller's). Each batch takes one connection and one query with `IN (…)`.
+//! The request's [`Reader`]: one `DataLoader`, built per request (never shared: it batches
+//! for one caller and its scope is the caller's), that implements `Loader<K>` once per key
+//! newtype below. Each batch takes one connection and one query with `IN (…)`.
 
 mod money;
 
@@ -14,13 +15,19 @@ pub use money::{
 use async_graphql::dataloader::{DataLoader, Loader};
 
 use super::error::ApiError;
-use crate::db::Database;
 use crate::domain::ids::{ApplicationId, ClientId, CustomerKey};
 use crate::domain::tenancy::Scope;
+use crate::ops::Database;
 use crate::store;
 use crate::store::applications::{Application, DocumentMeta, StatusChange};
 use crate::store::customer_individuals::Individual;
 use crate::store::customers::Customer;
+
+/// What a request reads in batches: every query runs with the caller's scope.
+pub struct Reader {
+    db: Database,
+    scope: Scope,
+}
 
 /// Groups rows by the key each belongs to, keeping their order.
 fn grouped<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
@@ -31,205 +38,162 @@ fn grouped<K: std::hash::Hash + Eq, V>(rows: Vec<V>, key: impl Fn(&V) -> K) -> H
     groups
 }
 
-/// The people of corporate customers, by customer.
-pub struct IndividualsOf {
-    db: Database,
-    scope: Scope,
+/// Declares key newtypes over a copyable id: which rows of that id a batch asks for.
+macro_rules! id_keys {
+    ($($(#[$doc:meta])* $name:ident($id:ty);)+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub $id);
+
+        impl $name {
+            /// The ids of a batch, for the store's `IN (…)`.
+            fn ids(keys: &[Self]) -> Vec<$id> {
+                keys.iter().map(|key| key.0).collect()
+            }
+        }
+    )+};
+}
+pub(crate) use id_keys;
+
+id_keys! {
+    /// The people of a corporate customer.
+    IndividualsOf(CustomerKey);
+    /// The uploaded documents (metadata only) of an application.
+    DocumentsOf(ApplicationId);
+    /// The application that created a customer (none for customers created directly).
+    ApplicationOf(CustomerKey);
+    /// The status history of an application.
+    ApplicationHistory(ApplicationId);
+    /// A customer by internal key (e.g. one an application created).
+    CustomerByKey(CustomerKey);
 }
 
-impl Loader<CustomerKey> for IndividualsOf {
+/// Whether a client's `accountId` is taken by an account (for applications' requirements).
+/// The key names its client, so a client only ever asks about its own ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccountIdTaken(pub ClientId, pub String);
+
+impl Loader<IndividualsOf> for Reader {
     type Value = Vec<Individual>;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[CustomerKey],
-    ) -> Result<HashMap<CustomerKey, Self::Value>, Self::Error> {
+        keys: &[IndividualsOf],
+    ) -> Result<HashMap<IndividualsOf, Self::Value>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let people =
-            store::customer_individuals::list_for_customers(&mut pooled.conn(), &self.scope, keys)
-                .await?;
-        Ok(grouped(people, |p| p.customer_id))
+        let customers = IndividualsOf::ids(keys);
+        let people = store::customer_individuals::list_for_customers(
+            &mut pooled.conn(),
+            &self.scope,
+            &customers,
+        )
+        .await?;
+        Ok(grouped(people, |p| IndividualsOf(p.customer_id)))
     }
 }
 
-/// The uploaded documents (metadata only) of applications, by application.
-pub struct DocumentsOf {
-    db: Database,
-    scope: Scope,
-}
-
-impl Loader<ApplicationId> for DocumentsOf {
+impl Loader<DocumentsOf> for Reader {
     type Value = Vec<DocumentMeta>;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[ApplicationId],
-    ) -> Result<HashMap<ApplicationId, Self::Value>, Self::Error> {
+        keys: &[DocumentsOf],
+    ) -> Result<HashMap<DocumentsOf, Self::Value>, ApiError> {
         let mut pooled = self.db.conn().await?;
+        let applications = DocumentsOf::ids(keys);
         let documents =
-            store::applications::documents_of(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(grouped(documents, |d| d.application_id))
+            store::applications::documents_of(&mut pooled.conn(), &self.scope, &applications)
+                .await?;
+        Ok(grouped(documents, |d| DocumentsOf(d.application_id)))
     }
 }
 
-/// Whether a client's `accountId` is taken by an account (for applications' requirements).
-/// The key names its client, so a client only ever asks about its own ids.
-pub struct AccountIdTaken {
-    db: Database,
-}
-
-impl Loader<(ClientId, String)> for AccountIdTaken {
+impl Loader<AccountIdTaken> for Reader {
     type Value = bool;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[(ClientId, String)],
-    ) -> Result<HashMap<(ClientId, String), bool>, Self::Error> {
+        keys: &[AccountIdTaken],
+    ) -> Result<HashMap<AccountIdTaken, bool>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let taken = store::accounts::external_ids_taken(&mut pooled.conn(), keys).await?;
+        let pairs: Vec<(ClientId, String)> = keys.iter().map(|k| (k.0, k.1.clone())).collect();
+        let taken = store::accounts::external_ids_taken(&mut pooled.conn(), &pairs).await?;
         Ok(keys
             .iter()
-            .map(|key| (key.clone(), taken.contains(key)))
+            .zip(&pairs)
+            .map(|(key, pair)| (key.clone(), taken.contains(pair)))
             .collect())
     }
 }
 
-/// The application that created each customer (none for customers created directly).
-pub struct ApplicationOf {
-    db: Database,
-    scope: Scope,
-}
-
-impl Loader<CustomerKey> for ApplicationOf {
+impl Loader<ApplicationOf> for Reader {
     type Value = Application;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[CustomerKey],
-    ) -> Result<HashMap<CustomerKey, Application>, Self::Error> {
+        keys: &[ApplicationOf],
+    ) -> Result<HashMap<ApplicationOf, Application>, ApiError> {
         let mut pooled = self.db.conn().await?;
+        let customers = ApplicationOf::ids(keys);
         let applications =
-            store::applications::find_for_customers(&mut pooled.conn(), &self.scope, keys).await?;
+            store::applications::find_for_customers(&mut pooled.conn(), &self.scope, &customers)
+                .await?;
         Ok(applications
             .into_iter()
-            .filter_map(|a| a.customer_id.map(|key| (key, a)))
+            .filter_map(|a| a.customer_id.map(|key| (ApplicationOf(key), a)))
             .collect())
     }
 }
 
-/// The status histories of applications, by application.
-pub struct ApplicationHistory {
-    db: Database,
-    scope: Scope,
-}
-
-impl Loader<ApplicationId> for ApplicationHistory {
+impl Loader<ApplicationHistory> for Reader {
     type Value = Vec<StatusChange>;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[ApplicationId],
-    ) -> Result<HashMap<ApplicationId, Self::Value>, Self::Error> {
+        keys: &[ApplicationHistory],
+    ) -> Result<HashMap<ApplicationHistory, Self::Value>, ApiError> {
         let mut pooled = self.db.conn().await?;
+        let applications = ApplicationHistory::ids(keys);
         let entries =
-            store::applications::status_history(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(grouped(entries, |e| e.application_id))
+            store::applications::status_history(&mut pooled.conn(), &self.scope, &applications)
+                .await?;
+        Ok(grouped(entries, |e| ApplicationHistory(e.application_id)))
     }
 }
 
-/// Customers by internal key (e.g. those applications created).
-pub struct CustomerByKey {
-    db: Database,
-    scope: Scope,
-}
-
-impl Loader<CustomerKey> for CustomerByKey {
+impl Loader<CustomerByKey> for Reader {
     type Value = Customer;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[CustomerKey],
-    ) -> Result<HashMap<CustomerKey, Customer>, Self::Error> {
+        keys: &[CustomerByKey],
+    ) -> Result<HashMap<CustomerByKey, Customer>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let customers = store::customers::find_many(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(customers.into_iter().map(|c| (c.id, c)).collect())
+        let ids = CustomerByKey::ids(keys);
+        let customers = store::customers::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
+        Ok(customers
+            .into_iter()
+            .map(|c| (CustomerByKey(c.id), c))
+            .collect())
     }
 }
 
-/// Adds this request's loaders to a GraphQL request.
+/// Adds this request's reader to a GraphQL request.
 pub fn attach(
     request: async_graphql::Request,
     db: &Database,
     scope: Scope,
 ) -> async_graphql::Request {
-    request
-        .data(loader(IndividualsOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(DocumentsOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(AccountIdTaken { db: db.clone() }))
-        .data(loader(ApplicationOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(ApplicationHistory {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(CustomerByKey {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(AccountsOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(PayorsOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(TransactionsOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(AccountByKey {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(PayorByKey {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(PayorsOfAccount {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(AddressesOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(AccountHistoryOf {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(AddressByKey {
-            db: db.clone(),
-            scope,
-        }))
-        .data(loader(TransferByKey {
-            db: db.clone(),
-            scope,
-        }))
+    request.data(loader(Reader {
+        db: db.clone(),
+        scope,
+    }))
 }
 
 /// How long a loader gathers keys before it queries (async-graphql's default is 1 ms).
@@ -246,8 +210,8 @@ const SIBLING_TURNS: usize = 200;
 /// task finish enqueueing first. The wait happens before the batch starts (async-graphql's
 /// own delay is zero, and a full batch of 1,000 keys waits too), so no connection is held
 /// while waiting, and the query itself is not slowed.
-fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
-    DataLoader::new(inner, |batch| {
+fn loader(reader: Reader) -> DataLoader<Reader> {
+    DataLoader::new(reader, |batch| {
         tokio::spawn(async move {
             tokio::time::sleep(BATCH_DELAY).await;
             for _ in 0..SIBLING_TURNS {
@@ -259,10 +223,8 @@ fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
     .delay(std::time::Duration::ZERO)
 }
 
-/// The request's loader of type `T` (attached by [`attach`] to every request).
-pub fn get<'a, T: Send + Sync + 'static>(
-    ctx: &'a async_graphql::Context<'_>,
-) -> Result<&'a DataLoader<T>, ApiError> {
-    ctx.data::<DataLoader<T>>()
-        .map_err(|e| ApiError::internal(&format!("loader missing: {}", e.message)))
+/// The request's reader (attached by [`attach`] to every request).
+pub fn reader<'a>(ctx: &'a async_graphql::Context<'_>) -> Result<&'a DataLoader<Reader>, ApiError> {
+    ctx.data::<DataLoader<Reader>>()
+        .map_err(|e| ApiError::internal(&format!("reader missing: {}", e.message)))
 }

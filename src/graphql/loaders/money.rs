@@ -1,19 +1,18 @@
-//! Loaders of the money graph: accounts, payors, addresses, transactions and transfers.
-//! Page loaders take (parent, page) keys and fetch each distinct page for every parent in
-//! one windowed statement, so a page per parent costs one statement however many parents.
+//! The reader's loads of the money graph: accounts, payors, addresses, transactions and
+//! transfers. Page keys name (parent, page), and each distinct page is fetched for every
+//! parent in one windowed statement, so a page per parent costs one statement however many
+//! parents.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 
-use super::grouped;
-use crate::db::Database;
-use crate::db::types::Timestamp;
+use super::{Reader, grouped, id_keys};
 use crate::domain::ids::{
     AccountKey, CustomerKey, PaymentAddressId, PayorKey, TransactionId, TransferId,
 };
 use crate::domain::status::AccountStatus;
-use crate::domain::tenancy::Scope;
+use crate::domain::time::Timestamp;
 use crate::graphql::error::ApiError;
 use crate::store;
 use crate::store::accounts::{Account, AccountStatusChange};
@@ -23,12 +22,12 @@ use crate::store::payors::Payor;
 use crate::store::transfers::Transfer;
 
 /// Splits page keys by page: each distinct page is one statement over its parents.
-fn by_page<P: Copy + Eq + std::hash::Hash, Q: Clone + Eq + std::hash::Hash>(
-    keys: &[(P, Q)],
+fn by_page<P: Copy, Q: Clone + Eq + std::hash::Hash>(
+    keys: impl IntoIterator<Item = (P, Q)>,
 ) -> HashMap<Q, Vec<P>> {
     let mut pages: HashMap<Q, Vec<P>> = HashMap::new();
     for (parent, page) in keys {
-        pages.entry(page.clone()).or_default().push(*parent);
+        pages.entry(page).or_default().push(parent);
     }
     pages
 }
@@ -42,39 +41,9 @@ pub struct AccountsPage {
     pub limit: i64,
 }
 
-/// A page of accounts per customer.
-pub struct AccountsOf {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<(CustomerKey, AccountsPage)> for AccountsOf {
-    type Value = Vec<Account>;
-    type Error = ApiError;
-
-    async fn load(
-        &self,
-        keys: &[(CustomerKey, AccountsPage)],
-    ) -> Result<HashMap<(CustomerKey, AccountsPage), Self::Value>, Self::Error> {
-        let mut pooled = self.db.conn().await?;
-        let mut found = HashMap::new();
-        for (page, customers) in by_page(keys) {
-            let rows = store::accounts::page_for_customers(
-                &mut pooled.conn(),
-                &self.scope,
-                &customers,
-                page.status,
-                page.after,
-                page.limit,
-            )
-            .await?;
-            for (customer, accounts) in grouped(rows, |a| a.customer_id) {
-                found.insert((customer, page.clone()), accounts);
-            }
-        }
-        Ok(found)
-    }
-}
+/// A page of a customer's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AccountsOf(pub CustomerKey, pub AccountsPage);
 
 /// Which page of a customer's payors.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -83,38 +52,9 @@ pub struct PayorsPage {
     pub limit: i64,
 }
 
-/// A page of payors per customer.
-pub struct PayorsOf {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<(CustomerKey, PayorsPage)> for PayorsOf {
-    type Value = Vec<Payor>;
-    type Error = ApiError;
-
-    async fn load(
-        &self,
-        keys: &[(CustomerKey, PayorsPage)],
-    ) -> Result<HashMap<(CustomerKey, PayorsPage), Self::Value>, Self::Error> {
-        let mut pooled = self.db.conn().await?;
-        let mut found = HashMap::new();
-        for (page, customers) in by_page(keys) {
-            let rows = store::payors::page_for_customers(
-                &mut pooled.conn(),
-                &self.scope,
-                &customers,
-                page.after,
-                page.limit,
-            )
-            .await?;
-            for (customer, payors) in grouped(rows, |p| p.customer_id) {
-                found.insert((customer, page.clone()), payors);
-            }
-        }
-        Ok(found)
-    }
-}
+/// A page of a customer's payors.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PayorsOf(pub CustomerKey, pub PayorsPage);
 
 /// Which page of an account's transactions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -125,23 +65,90 @@ pub struct TransactionsPage {
     pub limit: i64,
 }
 
-/// A page of transactions per account.
-pub struct TransactionsOf {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
+/// A page of an account's transactions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TransactionsOf(pub AccountKey, pub TransactionsPage);
+
+id_keys! {
+    /// An account by internal key.
+    AccountByKey(AccountKey);
+    /// A payor by internal key.
+    PayorByKey(PayorKey);
+    /// The payors with an address or a payment on an account.
+    PayorsOfAccount(AccountKey);
+    /// The payment addresses of an account.
+    AddressesOf(AccountKey);
+    /// The status history of an account.
+    AccountHistoryOf(AccountKey);
+    /// A payment address by key.
+    AddressByKey(PaymentAddressId);
+    /// A transfer by key, as stored (a due one reads as EXPIRED through `Transfer.status`).
+    TransferByKey(TransferId);
 }
 
-impl Loader<(AccountKey, TransactionsPage)> for TransactionsOf {
+impl Loader<AccountsOf> for Reader {
+    type Value = Vec<Account>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[AccountsOf],
+    ) -> Result<HashMap<AccountsOf, Self::Value>, ApiError> {
+        let mut pooled = self.db.conn().await?;
+        let mut found = HashMap::new();
+        for (page, customers) in by_page(keys.iter().map(|k| (k.0, k.1.clone()))) {
+            let rows = store::accounts::page_for_customers(
+                &mut pooled.conn(),
+                &self.scope,
+                &customers,
+                page.status,
+                page.after,
+                page.limit,
+            )
+            .await?;
+            for (customer, accounts) in grouped(rows, |a| a.customer_id) {
+                found.insert(AccountsOf(customer, page.clone()), accounts);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<PayorsOf> for Reader {
+    type Value = Vec<Payor>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[PayorsOf]) -> Result<HashMap<PayorsOf, Self::Value>, ApiError> {
+        let mut pooled = self.db.conn().await?;
+        let mut found = HashMap::new();
+        for (page, customers) in by_page(keys.iter().map(|k| (k.0, k.1.clone()))) {
+            let rows = store::payors::page_for_customers(
+                &mut pooled.conn(),
+                &self.scope,
+                &customers,
+                page.after,
+                page.limit,
+            )
+            .await?;
+            for (customer, payors) in grouped(rows, |p| p.customer_id) {
+                found.insert(PayorsOf(customer, page.clone()), payors);
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<TransactionsOf> for Reader {
     type Value = Vec<AccountTransaction>;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[(AccountKey, TransactionsPage)],
-    ) -> Result<HashMap<(AccountKey, TransactionsPage), Self::Value>, Self::Error> {
+        keys: &[TransactionsOf],
+    ) -> Result<HashMap<TransactionsOf, Self::Value>, ApiError> {
         let mut pooled = self.db.conn().await?;
         let mut found = HashMap::new();
-        for (page, accounts) in by_page(keys) {
+        for (page, accounts) in by_page(keys.iter().map(|k| (k.0, k.1.clone()))) {
             let rows = store::ledger::page_for_accounts(
                 &mut pooled.conn(),
                 &self.scope,
@@ -153,143 +160,122 @@ impl Loader<(AccountKey, TransactionsPage)> for TransactionsOf {
             )
             .await?;
             for (account, transactions) in grouped(rows, |t| t.account_id) {
-                found.insert((account, page.clone()), transactions);
+                found.insert(TransactionsOf(account, page.clone()), transactions);
             }
         }
         Ok(found)
     }
 }
 
-/// Accounts by internal key.
-pub struct AccountByKey {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<AccountKey> for AccountByKey {
+impl Loader<AccountByKey> for Reader {
     type Value = Account;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[AccountKey]) -> Result<HashMap<AccountKey, Account>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[AccountByKey],
+    ) -> Result<HashMap<AccountByKey, Account>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let rows = store::accounts::find_many(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+        let ids = AccountByKey::ids(keys);
+        let rows = store::accounts::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
+        Ok(rows.into_iter().map(|a| (AccountByKey(a.id), a)).collect())
     }
 }
 
-/// Payors by internal key.
-pub struct PayorByKey {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<PayorKey> for PayorByKey {
+impl Loader<PayorByKey> for Reader {
     type Value = Payor;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[PayorKey]) -> Result<HashMap<PayorKey, Payor>, ApiError> {
+    async fn load(&self, keys: &[PayorByKey]) -> Result<HashMap<PayorByKey, Payor>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let rows = store::payors::find_many(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+        let ids = PayorByKey::ids(keys);
+        let rows = store::payors::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
+        Ok(rows.into_iter().map(|p| (PayorByKey(p.id), p)).collect())
     }
 }
 
-/// The payors with an address or a payment on each account.
-pub struct PayorsOfAccount {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<AccountKey> for PayorsOfAccount {
+impl Loader<PayorsOfAccount> for Reader {
     type Value = Vec<Payor>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[AccountKey]) -> Result<HashMap<AccountKey, Vec<Payor>>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[PayorsOfAccount],
+    ) -> Result<HashMap<PayorsOfAccount, Vec<Payor>>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let rows = store::payors::for_accounts(&mut pooled.conn(), &self.scope, keys).await?;
-        let mut found: HashMap<AccountKey, Vec<Payor>> = HashMap::new();
+        let accounts = PayorsOfAccount::ids(keys);
+        let rows = store::payors::for_accounts(&mut pooled.conn(), &self.scope, &accounts).await?;
+        let mut found: HashMap<PayorsOfAccount, Vec<Payor>> = HashMap::new();
         for (account, payor) in rows {
-            found.entry(account).or_default().push(payor);
+            found
+                .entry(PayorsOfAccount(account))
+                .or_default()
+                .push(payor);
         }
         Ok(found)
     }
 }
 
-/// The payment addresses of each account.
-pub struct AddressesOf {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<AccountKey> for AddressesOf {
+impl Loader<AddressesOf> for Reader {
     type Value = Vec<PaymentAddress>;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[AccountKey],
-    ) -> Result<HashMap<AccountKey, Vec<PaymentAddress>>, ApiError> {
+        keys: &[AddressesOf],
+    ) -> Result<HashMap<AddressesOf, Vec<PaymentAddress>>, ApiError> {
         let mut pooled = self.db.conn().await?;
+        let accounts = AddressesOf::ids(keys);
         let rows =
-            store::payment_addresses::for_accounts(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(grouped(rows, |a| a.account_id))
+            store::payment_addresses::for_accounts(&mut pooled.conn(), &self.scope, &accounts)
+                .await?;
+        Ok(grouped(rows, |a| AddressesOf(a.account_id)))
     }
 }
 
-/// The status history of each account.
-pub struct AccountHistoryOf {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<AccountKey> for AccountHistoryOf {
+impl Loader<AccountHistoryOf> for Reader {
     type Value = Vec<AccountStatusChange>;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[AccountKey],
-    ) -> Result<HashMap<AccountKey, Vec<AccountStatusChange>>, ApiError> {
+        keys: &[AccountHistoryOf],
+    ) -> Result<HashMap<AccountHistoryOf, Vec<AccountStatusChange>>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let rows = store::accounts::status_history(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(grouped(rows, |e| e.account_id))
+        let accounts = AccountHistoryOf::ids(keys);
+        let rows =
+            store::accounts::status_history(&mut pooled.conn(), &self.scope, &accounts).await?;
+        Ok(grouped(rows, |e| AccountHistoryOf(e.account_id)))
     }
 }
 
-/// Payment addresses by key.
-pub struct AddressByKey {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<PaymentAddressId> for AddressByKey {
+impl Loader<AddressByKey> for Reader {
     type Value = PaymentAddress;
     type Error = ApiError;
 
     async fn load(
         &self,
-        keys: &[PaymentAddressId],
-    ) -> Result<HashMap<PaymentAddressId, PaymentAddress>, ApiError> {
+        keys: &[AddressByKey],
+    ) -> Result<HashMap<AddressByKey, PaymentAddress>, ApiError> {
         let mut pooled = self.db.conn().await?;
+        let ids = AddressByKey::ids(keys);
         let rows =
-            store::payment_addresses::find_many(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|a| (a.id, a)).collect())
+            store::payment_addresses::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
+        Ok(rows.into_iter().map(|a| (AddressByKey(a.id), a)).collect())
     }
 }
 
-/// Transfers by key, as stored (a due one reads as EXPIRED through `Transfer.status`).
-pub struct TransferByKey {
-    pub(super) db: Database,
-    pub(super) scope: Scope,
-}
-
-impl Loader<TransferId> for TransferByKey {
+impl Loader<TransferByKey> for Reader {
     type Value = Transfer;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[TransferId]) -> Result<HashMap<TransferId, Transfer>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[TransferByKey],
+    ) -> Result<HashMap<TransferByKey, Transfer>, ApiError> {
         let mut pooled = self.db.conn().await?;
-        let rows = store::transfers::find_many(&mut pooled.conn(), &self.scope, keys).await?;
-        Ok(rows.into_iter().map(|t| (t.id, t)).collect())
+        let ids = TransferByKey::ids(keys);
+        let rows = store::transfers::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
+        Ok(rows.into_iter().map(|t| (TransferByKey(t.id), t)).collect())
     }
 }

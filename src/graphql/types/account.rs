@@ -4,13 +4,13 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use crate::db::types::Timestamp;
 use crate::domain::account::ProductId;
 use crate::domain::client::Actor;
 use crate::domain::ids::TransactionId;
 use crate::domain::ledger::{TransactionStatus, TransactionType};
 use crate::domain::money::from_minor_units;
 use crate::domain::status::AccountStatus;
+use crate::domain::time::Timestamp;
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::loaders::{
     self, AccountHistoryOf, AddressesOf, CustomerByKey, PayorsOfAccount, TransactionsOf,
@@ -22,6 +22,7 @@ use crate::graphql::scalars::Decimal;
 use crate::graphql::types::customer::Customer;
 use crate::graphql::types::money::{PaymentAddress, Transaction};
 use crate::graphql::types::payor::Payor;
+use crate::ops::Database;
 use crate::store;
 
 /// A customer's account: one asset, a status from the customers' table, and balances.
@@ -34,7 +35,7 @@ pub struct Account {
 
 impl Account {
     /// The API view of an account row; `decimals` from the asset table.
-    pub fn new(row: store::accounts::Account, db: &crate::db::Database) -> ApiResult<Self> {
+    pub fn new(row: store::accounts::Account, db: &Database) -> ApiResult<Self> {
         let decimals = db.asset_decimals(&row.asset_type_id).ok_or_else(|| {
             ApiError::internal(&format!("account of unknown asset {}", row.asset_type_id))
         })?;
@@ -123,16 +124,16 @@ impl Account {
     }
     /// The customer who owns the account.
     async fn customer(&self, ctx: &Context<'_>) -> ApiResult<Customer> {
-        loaders::get::<CustomerByKey>(ctx)?
-            .load_one(self.row.customer_id)
+        loaders::reader(ctx)?
+            .load_one(CustomerByKey(self.row.customer_id))
             .await?
             .map(Customer)
             .ok_or_else(|| ApiError::internal(&"an account's customer is missing"))
     }
     /// The payors with a payment address or a payment on this account.
     async fn payors(&self, ctx: &Context<'_>) -> ApiResult<Vec<Payor>> {
-        Ok(loaders::get::<PayorsOfAccount>(ctx)?
-            .load_one(self.row.id)
+        Ok(loaders::reader(ctx)?
+            .load_one(PayorsOfAccount(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -142,8 +143,8 @@ impl Account {
     /// The payment addresses issued for this account, oldest first.
     async fn payment_addresses(&self, ctx: &Context<'_>) -> ApiResult<Vec<PaymentAddress>> {
         let rc = crate::graphql::request(ctx)?;
-        loaders::get::<AddressesOf>(ctx)?
-            .load_one(self.row.id)
+        loaders::reader(ctx)?
+            .load_one(AddressesOf(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -152,8 +153,8 @@ impl Account {
     }
     /// The account's status changes, oldest first.
     async fn status_history(&self, ctx: &Context<'_>) -> ApiResult<Vec<AccountStatusChange>> {
-        Ok(loaders::get::<AccountHistoryOf>(ctx)?
-            .load_one(self.row.id)
+        Ok(loaders::reader(ctx)?
+            .load_one(AccountHistoryOf(self.row.id))
             .await?
             .unwrap_or_default()
             .into_iter()
@@ -206,8 +207,8 @@ impl Account {
             after,
             limit: request.size + 1,
         };
-        let rows = loaders::get::<TransactionsOf>(ctx)?
-            .load_one((self.row.id, page))
+        let rows = loaders::reader(ctx)?
+            .load_one(TransactionsOf(self.row.id, page))
             .await?
             .unwrap_or_default();
         Ok(Connection::of(

@@ -1,7 +1,6 @@
 //! `Application` and what hangs off it: the draft details (masked for clients), the people,
 //! the requirements that block submission, the documents, and the status history.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -16,8 +15,10 @@ use crate::domain::application::requirements::{
 use crate::domain::application::{ApplicationStatus, ApplicationType, CustomerDraft};
 use crate::domain::client::Actor;
 use crate::domain::tenancy::Principal;
-use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::loaders::{AccountIdTaken, ApplicationHistory, CustomerByKey, DocumentsOf};
+use crate::graphql::error::ApiResult;
+use crate::graphql::loaders::{
+    self, AccountIdTaken, ApplicationHistory, CustomerByKey, DocumentsOf,
+};
 use crate::graphql::node::{NodeKind, encode};
 use crate::store;
 use crate::store::applications::DocumentMeta;
@@ -38,11 +39,8 @@ impl Application {
 
     /// The uploaded documents of this application (batched across a page).
     async fn uploaded(&self, ctx: &Context<'_>) -> ApiResult<Vec<DocumentMeta>> {
-        let loader = ctx
-            .data::<DataLoader<DocumentsOf>>()
-            .map_err(|e| ApiError::internal(&format!("documents loader missing: {}", e.message)))?;
-        Ok(loader
-            .load_one(self.application.id)
+        Ok(loaders::reader(ctx)?
+            .load_one(DocumentsOf(self.application.id))
             .await?
             .unwrap_or_default())
     }
@@ -62,15 +60,10 @@ impl Application {
         let account_id_taken = match &app.draft.account_to_open {
             // Once approved, the account is the application's own.
             Some(_) if app.customer_id.is_some() => false,
-            Some(account) => {
-                let loader = ctx.data::<DataLoader<AccountIdTaken>>().map_err(|e| {
-                    ApiError::internal(&format!("accounts loader missing: {}", e.message))
-                })?;
-                loader
-                    .load_one((app.client_id, account.account_id.clone()))
-                    .await?
-                    .unwrap_or(false)
-            }
+            Some(account) => loaders::reader(ctx)?
+                .load_one(AccountIdTaken(app.client_id, account.account_id.clone()))
+                .await?
+                .unwrap_or(false),
             None => false,
         };
         Ok(requirements::requirements(
@@ -239,11 +232,8 @@ impl Application {
 
     /// The application's status changes, oldest first.
     async fn status_history(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApplicationStatusChange>> {
-        let loader = ctx
-            .data::<DataLoader<ApplicationHistory>>()
-            .map_err(|e| ApiError::internal(&format!("history loader missing: {}", e.message)))?;
-        let entries = loader
-            .load_one(self.application.id)
+        let entries = loaders::reader(ctx)?
+            .load_one(ApplicationHistory(self.application.id))
             .await?
             .unwrap_or_default();
         Ok(entries
@@ -263,10 +253,10 @@ impl Application {
         let Some(key) = self.application.customer_id else {
             return Ok(None);
         };
-        let loader = ctx
-            .data::<DataLoader<CustomerByKey>>()
-            .map_err(|e| ApiError::internal(&format!("customers loader missing: {}", e.message)))?;
-        Ok(loader.load_one(key).await?.map(Customer))
+        Ok(loaders::reader(ctx)?
+            .load_one(CustomerByKey(key))
+            .await?
+            .map(Customer))
     }
 
     /// Why the platform decided as it did (APPROVED or REJECTED).

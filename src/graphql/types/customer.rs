@@ -1,26 +1,27 @@
 //! `Customer` and what hangs off it: type-specific details (sensitive values masked for
 //! clients), the people of a corporation, permissions for the caller, and status history.
 
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::db::types::Timestamp;
 use crate::domain::client::Actor;
 use crate::domain::customer::{
-    Address, CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, PersonDetails,
-    Sensitive, UsResidencyStatus,
+    CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, PersonDetails, Sensitive,
+    UsResidencyStatus,
 };
 use crate::domain::ids::{AccountKey, PayorKey};
 use crate::domain::status::{CustomerStatus, blocked_reason};
 use crate::domain::tenancy::Principal;
+use crate::domain::time::Timestamp;
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::loaders::IndividualsOf;
-use crate::graphql::loaders::{self, AccountsOf, AccountsPage, PayorsOf, PayorsPage};
+use crate::graphql::loaders::{
+    self, AccountsOf, AccountsPage, ApplicationOf, IndividualsOf, PayorsOf, PayorsPage,
+};
 use crate::graphql::node::{NodeKind, encode};
 use crate::graphql::pagination::{Connection, PageInfo, PageRequest, encode_cursor, page_of};
 use crate::graphql::request;
 use crate::graphql::types::account::Account;
+use crate::graphql::types::address::Address;
 use crate::graphql::types::payor::Payor;
 use crate::store;
 use crate::store::customers::Details;
@@ -102,10 +103,10 @@ impl Customer {
             return Ok(Vec::new());
         }
         let principal = request(ctx)?.principal;
-        let loader = ctx.data::<DataLoader<IndividualsOf>>().map_err(|e| {
-            ApiError::internal(&format!("individuals loader missing: {}", e.message))
-        })?;
-        let people = loader.load_one(self.0.id).await?.unwrap_or_default();
+        let people = loaders::reader(ctx)?
+            .load_one(IndividualsOf(self.0.id))
+            .await?
+            .unwrap_or_default();
         Ok(people
             .into_iter()
             .map(|person| CustomerIndividual::of_customer(person, principal))
@@ -118,13 +119,8 @@ impl Customer {
         ctx: &Context<'_>,
     ) -> ApiResult<Option<super::application::Application>> {
         let principal = request(ctx)?.principal;
-        let loader = ctx
-            .data::<DataLoader<crate::graphql::loaders::ApplicationOf>>()
-            .map_err(|e| {
-                ApiError::internal(&format!("applications loader missing: {}", e.message))
-            })?;
-        Ok(loader
-            .load_one(self.0.id)
+        Ok(loaders::reader(ctx)?
+            .load_one(ApplicationOf(self.0.id))
             .await?
             .map(|a| super::application::Application::new(a, principal)))
     }
@@ -148,8 +144,8 @@ impl Customer {
             after,
             limit: request.size + 1,
         };
-        let rows = loaders::get::<AccountsOf>(ctx)?
-            .load_one((self.0.id, page))
+        let rows = loaders::reader(ctx)?
+            .load_one(AccountsOf(self.0.id, page))
             .await?
             .unwrap_or_default();
         let accounts = rows
@@ -179,8 +175,8 @@ impl Customer {
             after,
             limit: request.size + 1,
         };
-        let rows = loaders::get::<PayorsOf>(ctx)?
-            .load_one((self.0.id, page))
+        let rows = loaders::reader(ctx)?
+            .load_one(PayorsOf(self.0.id, page))
             .await?
             .unwrap_or_default();
         Ok(Connection::of(
@@ -221,7 +217,7 @@ impl Customer {
                 chrono::DateTime::parse_from_rfc3339(&at)
                     .map(|at| {
                         (
-                            crate::db::types::Timestamp(at.with_timezone(&Utc)),
+                            Timestamp(at.with_timezone(&Utc)),
                             crate::domain::ids::StatusHistoryId(id),
                         )
                     })
@@ -239,7 +235,7 @@ impl Customer {
         )
         .await?;
         let (items, page_info) = page_of(&page, rows, |entry| {
-            encode_cursor(&(entry.created_at.to_sqlite_text(), entry.id.0))
+            encode_cursor(&(entry.created_at.to_rfc3339(), entry.id.0))
         });
         Ok(StatusHistoryConnection {
             edges: items
@@ -301,8 +297,8 @@ impl IndividualDetails {
         self.details.telephone_number.as_deref()
     }
     /// Postal address.
-    async fn mailing_address(&self) -> Option<&Address> {
-        self.details.mailing_address.as_ref()
+    async fn mailing_address(&self) -> Option<Address> {
+        self.details.mailing_address.as_ref().map(Address::from)
     }
     /// Tax reference (e.g. SSN); masked to the last four characters for clients.
     async fn tax_reference_number(&self) -> Option<String> {
@@ -361,12 +357,12 @@ impl CorporationDetails {
         self.0.registered_number.as_deref()
     }
     /// Registered office address.
-    async fn registered_address(&self) -> Option<&Address> {
-        self.0.registered_address.as_ref()
+    async fn registered_address(&self) -> Option<Address> {
+        self.0.registered_address.as_ref().map(Address::from)
     }
     /// Where it operates from.
-    async fn physical_address(&self) -> Option<&Address> {
-        self.0.physical_address.as_ref()
+    async fn physical_address(&self) -> Option<Address> {
+        self.0.physical_address.as_ref().map(Address::from)
     }
     /// Telephone number in E.164 form.
     async fn telephone_number(&self) -> Option<&str> {
@@ -498,8 +494,8 @@ impl CustomerIndividual {
         self.details().telephone_number.as_deref()
     }
     /// Postal address.
-    async fn mailing_address(&self) -> Option<&Address> {
-        self.details().mailing_address.as_ref()
+    async fn mailing_address(&self) -> Option<Address> {
+        self.details().mailing_address.as_ref().map(Address::from)
     }
     /// Tax reference; masked to the last four characters for clients.
     async fn tax_reference_number(&self) -> Option<String> {

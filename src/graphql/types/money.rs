@@ -14,12 +14,13 @@ use crate::graphql::request;
 use crate::graphql::scalars::Decimal;
 use crate::graphql::types::account::Account;
 use crate::graphql::types::payor::Payor;
+use crate::ops::Database;
 use crate::store;
 
 async fn account_of(ctx: &Context<'_>, key: crate::domain::ids::AccountKey) -> ApiResult<Account> {
     let rc = request(ctx)?;
-    let row = loaders::get::<AccountByKey>(ctx)?
-        .load_one(key)
+    let row = loaders::reader(ctx)?
+        .load_one(AccountByKey(key))
         .await?
         .ok_or_else(|| ApiError::internal(&"a referenced account is missing"))?;
     Account::new(row, &rc.db)
@@ -30,8 +31,8 @@ async fn payor_of(
     key: Option<crate::domain::ids::PayorKey>,
 ) -> ApiResult<Option<Payor>> {
     let Some(key) = key else { return Ok(None) };
-    Ok(loaders::get::<PayorByKey>(ctx)?
-        .load_one(key)
+    Ok(loaders::reader(ctx)?
+        .load_one(PayorByKey(key))
         .await?
         .map(Payor))
 }
@@ -110,8 +111,8 @@ impl Transaction {
             return Ok(None);
         };
         let rc = request(ctx)?;
-        loaders::get::<loaders::TransferByKey>(ctx)?
-            .load_one(key)
+        loaders::reader(ctx)?
+            .load_one(loaders::TransferByKey(key))
             .await?
             .map(|t| Transfer::new(t, &rc.db))
             .transpose()
@@ -126,10 +127,7 @@ pub struct PaymentAddress {
 }
 
 impl PaymentAddress {
-    pub fn new(
-        row: store::payment_addresses::PaymentAddress,
-        db: &crate::db::Database,
-    ) -> ApiResult<Self> {
+    pub fn new(row: store::payment_addresses::PaymentAddress, db: &Database) -> ApiResult<Self> {
         let decimals = db.asset_decimals(&row.asset_type_id).ok_or_else(|| {
             ApiError::internal(&format!("address of unknown asset {}", row.asset_type_id))
         })?;
@@ -214,7 +212,7 @@ pub struct Transfer {
 }
 
 impl Transfer {
-    pub fn new(row: store::transfers::Transfer, db: &crate::db::Database) -> ApiResult<Self> {
+    pub fn new(row: store::transfers::Transfer, db: &Database) -> ApiResult<Self> {
         let decimals = db.asset_decimals(&row.asset_type_id).ok_or_else(|| {
             ApiError::internal(&format!("transfer of unknown asset {}", row.asset_type_id))
         })?;

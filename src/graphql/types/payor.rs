@@ -70,8 +70,8 @@ impl Payor {
     }
     /// The customer this payor pays.
     async fn customer(&self, ctx: &Context<'_>) -> ApiResult<Customer> {
-        loaders::get::<CustomerByKey>(ctx)?
-            .load_one(self.0.customer_id)
+        loaders::reader(ctx)?
+            .load_one(CustomerByKey(self.0.customer_id))
             .await?
             .map(Customer)
             .ok_or_else(|| ApiError::internal(&"a payor's customer is missing"))

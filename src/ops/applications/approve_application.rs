@@ -79,7 +79,7 @@ fn onboarded(cx: &Cx<'_>, before: &store::applications::Application) -> OpResult
             updated_at: cx.now,
         })
         .collect();
-    let account = Account::new_default(
+    let account = crate::ops::accounts::default_account(
         &customer,
         &account.account_id,
         account.product_id,

@@ -17,3 +17,10 @@ pub fn platform_only(cx: &Cx<'_>) -> OpResult<()> {
         ))
     }
 }
+
+/// Every client, oldest first.
+pub async fn list(cx: &Cx<'_>) -> OpResult<Vec<crate::store::clients::Client>> {
+    platform_only(cx)?;
+    let mut pooled = cx.db.conn().await?;
+    Ok(crate::store::clients::list_all(&mut pooled.conn()).await?)
+}

@@ -14,7 +14,6 @@ use crate::ops::money::check_idempotency_key;
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
-use crate::store::accounts::Account;
 use crate::store::customers::{ChangeNote, Customer, Details};
 
 /// What `createCustomer` is given.
@@ -164,7 +163,7 @@ async fn create(
         created_at: cx.now,
         updated_at: cx.now,
     };
-    let account = Account::new_default(
+    let account = crate::ops::accounts::default_account(
         &customer,
         &input.account_id,
         input.product_id,

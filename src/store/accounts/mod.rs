@@ -48,34 +48,6 @@ const ACCOUNT_COLUMNS: &str = "id, client_id, customer_id, external_id, product_
     asset_type_id, status, current_balance, available_balance, is_default, version, \
     created_at, updated_at, closed_at, frozen_from";
 
-impl Account {
-    /// A new, empty, ACTIVE default account of a customer.
-    pub fn new_default(
-        customer: &super::customers::Customer,
-        external_id: &str,
-        product_id: ProductId,
-        asset_type_id: &str,
-    ) -> Self {
-        Self {
-            id: AccountKey::new(),
-            client_id: customer.client_id,
-            customer_id: customer.id,
-            external_id: external_id.to_owned(),
-            product_id,
-            asset_type_id: asset_type_id.to_owned(),
-            status: AccountStatus::Active,
-            current_balance: 0,
-            available_balance: 0,
-            is_default: true,
-            version: 1,
-            created_at: customer.created_at,
-            updated_at: customer.created_at,
-            closed_at: None,
-            frozen_from: None,
-        }
-    }
-}
-
 /// An account by the client's `accountId`, if the scope reaches it.
 pub async fn find_by_external_id(
     conn: &mut Conn<'_>,

@@ -8,11 +8,10 @@ use super::Account;
 use crate::db::schema::{account_status_history, accounts};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
-use crate::domain::client::Actor;
+use crate::domain::client::{Actor, ChangeNote};
 use crate::domain::ids::{AccountHistoryId, AccountKey, ClientId, CustomerKey};
 use crate::domain::status::AccountStatus;
 use crate::domain::tenancy::Scope;
-use crate::store::customers::ChangeNote;
 use crate::store::{StoreError, ensure_in_scope, scoped};
 
 /// An entry in an account's status history.

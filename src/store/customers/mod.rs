@@ -8,7 +8,6 @@ mod status;
 
 pub use list::{CustomerCursor, CustomerFilter, CustomerOrder, CustomerPage, count_filtered, list};
 pub use row::CustomerRow;
-pub(crate) use row::{address_from_text, address_to_text};
 pub use status::{move_status, status_history, status_history_count};
 
 use diesel::prelude::*;
@@ -107,13 +106,7 @@ pub struct StatusHistoryEntry {
     pub created_at: Timestamp,
 }
 
-/// Why and by whom a customer was created or changed.
-#[derive(Debug, Clone)]
-pub struct ChangeNote<'a> {
-    pub reason: &'a str,
-    pub updated_by: &'a str,
-    pub actor: Actor,
-}
+pub use crate::domain::client::ChangeNote;
 
 /// Inserts a customer and the first entry of its status history. Call inside a transaction.
 pub async fn insert(

@@ -7,11 +7,12 @@ use super::StoreError;
 use crate::db::schema::customers;
 use crate::db::types::{Date, Timestamp};
 use crate::domain::customer::{
-    Address, CorporateEntityType, CorporationDetails, CustomerType, EmploymentStatus,
-    IndividualDetails, Sensitive, UsResidencyStatus,
+    CorporateEntityType, CorporationDetails, CustomerType, EmploymentStatus, IndividualDetails,
+    Sensitive, UsResidencyStatus,
 };
 use crate::domain::ids::{ClientId, CustomerKey};
 use crate::domain::status::CustomerStatus;
+use crate::store::{address_from_text, address_to_text};
 
 use super::{Customer, Details};
 
@@ -57,20 +58,6 @@ pub struct CustomerRow {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-}
-
-pub(crate) fn address_to_text(address: &Option<Address>) -> Result<Option<String>, StoreError> {
-    address
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("address encoding: {e}")))
-}
-
-pub(crate) fn address_from_text(text: Option<String>) -> Result<Option<Address>, StoreError> {
-    text.map(|t| serde_json::from_str(&t))
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("stored address: {e}")))
 }
 
 impl CustomerRow {

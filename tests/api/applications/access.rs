@@ -821,7 +821,7 @@ async fn refused_simulation_changes_nothing(app: &TestApp) {
                 .unwrap();
         let account = layer2::store::accounts::Account {
             is_default: false,
-            ..layer2::store::accounts::Account::new_default(
+            ..layer2::ops::accounts::default_account(
                 &app.sandbox.customers[0],
                 "sim-shared-acct",
                 layer2::domain::account::ProductId::DepositBasic,

@@ -418,7 +418,7 @@ both_backends! {
             let holder = &app.sandbox.customers[0];
             let account = layer2::store::accounts::Account {
                 is_default: false,
-                ..layer2::store::accounts::Account::new_default(
+                ..layer2::ops::accounts::default_account(
                     holder, "tx-acc", layer2::domain::account::ProductId::DepositBasic, "FIAT_TESTNET_USD")
             };
             let mut pooled = app.database.conn().await.unwrap();

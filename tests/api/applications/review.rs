@@ -165,7 +165,7 @@ both_backends! {
             let principal = layer2::auth::authenticate(&app.database, Some(&format!("Bearer {key}"))).await.unwrap();
             let account = layer2::store::accounts::Account {
                 is_default: false,
-                ..layer2::store::accounts::Account::new_default(&app.sandbox.customers[0], "late-acc",
+                ..layer2::ops::accounts::default_account(&app.sandbox.customers[0], "late-acc",
                     layer2::domain::account::ProductId::DepositBasic, "FIAT_TESTNET_USD")
             };
             let mut pooled = app.database.conn().await.unwrap();
