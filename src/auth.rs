@@ -134,7 +134,7 @@ pub fn parse_authorization(header: Option<&str>) -> Result<ApiKeySecret, AuthErr
 /// Resolves an `Authorization` header value to the principal it names.
 pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Principal, AuthError> {
     let key = parse_authorization(header)?;
-    let mut pooled = db.conn().await.map_err(|_| AuthError::Unavailable)?;
+    let mut pooled = db.read().await.map_err(|_| AuthError::Unavailable)?;
     let (record, environment) = store::api_keys::find_by_hash(&mut pooled.conn(), &key.hash())
         .await
         .map_err(|error| {

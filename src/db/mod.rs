@@ -163,11 +163,13 @@ pub enum OpenError {
     Pool(String),
 }
 
-/// Connections to the database: the main pool that requests use, and a one-connection pool
-/// kept for `/readyz`, so that a busy main pool does not make a healthy server look down.
+/// Connections to the database: the main pool that writes use, a pool of read-only
+/// connections for reads (a write slipped into a read fails loudly), and a one-connection
+/// pool kept for `/readyz`, so that a busy main pool does not make a healthy server look down.
 #[derive(Clone)]
 pub struct Database {
     main: Pools,
+    read: Pools,
     health: Pools,
     /// Statements started on the main pool's connections (for statement-count tests and
     /// diagnostics; one relaxed atomic add per statement).
@@ -218,8 +220,19 @@ impl Database {
         migrate(settings).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let mut database = Self {
-            main: Pools::build(settings, settings.pool_size, statements.clone())?,
-            health: Pools::build(settings, 1, Arc::new(AtomicU64::new(0)))?,
+            main: Pools::build(
+                settings,
+                settings.pool_size,
+                statements.clone(),
+                Access::Write,
+            )?,
+            read: Pools::build(
+                settings,
+                settings.pool_size,
+                statements.clone(),
+                Access::Read,
+            )?,
+            health: Pools::build(settings, 1, Arc::new(AtomicU64::new(0)), Access::Read)?,
             statements,
             assets: Arc::default(),
         };
@@ -276,27 +289,29 @@ impl Database {
         self.statements.load(Ordering::Relaxed)
     }
 
-    /// How many connections the main pool holds now. A new connection skips the ping of a
-    /// recycled one, so statement counts compare only while this stays the same.
+    /// How many connections the main and the read pool hold now. A new connection skips the
+    /// ping of a recycled one, so statement counts compare only while this stays the same.
     pub fn connections_open(&self) -> usize {
-        match &self.main {
-            Pools::Pg(pool) => pool.status().size,
-            Pools::Sqlite(pool) => pool.status().size,
-        }
+        self.main.size() + self.read.size()
     }
 
-    /// A connection from the main pool, waiting at most the configured acquire timeout.
+    /// A connection from the main pool, waiting at most the configured acquire timeout: for
+    /// the operations, which write through `ops::uow`.
     pub async fn conn(&self) -> Result<DbConn, Unavailable> {
         self.main.get().await
     }
 
-    /// True when every connection of the main pool is in use and requests wait for one.
+    /// A read-only connection (PostgreSQL `default_transaction_read_only`, SQLite
+    /// `PRAGMA query_only`): what queries read with, so that a write reached from a query
+    /// fails instead of happening.
+    pub async fn read(&self) -> Result<DbConn, Unavailable> {
+        self.read.get().await
+    }
+
+    /// True when every connection of the main or the read pool is in use and requests wait
+    /// for one.
     pub fn saturated(&self) -> bool {
-        let status = match &self.main {
-            Pools::Pg(pool) => pool.status(),
-            Pools::Sqlite(pool) => pool.status(),
-        };
-        status.available == 0 && status.waiting > 0 && status.size >= status.max_size
+        self.main.saturated() || self.read.saturated()
     }
 
     /// True when the database answers a trivial query (on the health connection).
@@ -313,6 +328,7 @@ impl Database {
     /// Closes the pools: idle connections are dropped, and new checkouts fail.
     pub fn close(&self) {
         self.main.close();
+        self.read.close();
         self.health.close();
     }
 }
@@ -333,11 +349,35 @@ macro_rules! pool_of {
     };
 }
 
+/// What a pool's connections may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Write,
+    /// Read only: a write statement fails.
+    Read,
+}
+
 impl Pools {
+    fn size(&self) -> usize {
+        match self {
+            Pools::Pg(pool) => pool.status().size,
+            Pools::Sqlite(pool) => pool.status().size,
+        }
+    }
+
+    fn saturated(&self) -> bool {
+        let status = match self {
+            Pools::Pg(pool) => pool.status(),
+            Pools::Sqlite(pool) => pool.status(),
+        };
+        status.available == 0 && status.waiting > 0 && status.size >= status.max_size
+    }
+
     fn build(
         settings: &DbSettings,
         size: usize,
         statements: Arc<AtomicU64>,
+        access: Access,
     ) -> Result<Self, OpenError> {
         match &settings.url {
             DatabaseUrl::Postgres(url) => {
@@ -357,9 +397,13 @@ impl Pools {
                         // A lock wait gives up well before the statement timeout, so a
                         // locked table answers UNAVAILABLE instead of holding connections.
                         let lock_ms = (timeout_ms / 4).max(1);
+                        let read_only = match access {
+                            Access::Read => "SET default_transaction_read_only = on; ",
+                            Access::Write => "",
+                        };
                         conn.batch_execute(&format!(
-                            "SET statement_timeout = {timeout_ms}; SET lock_timeout = {lock_ms}; \
-                             SET TIME ZONE 'UTC'"
+                            "{read_only}SET statement_timeout = {timeout_ms}; \
+                             SET lock_timeout = {lock_ms}; SET TIME ZONE 'UTC'"
                         ))
                         .await
                         .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
@@ -380,7 +424,7 @@ impl Pools {
                     let statements = statements.clone();
                     async move {
                         let conn = tokio::task::spawn_blocking(move || {
-                            let mut conn = open_sqlite(&path, busy)?;
+                            let mut conn = open_sqlite(&path, busy, access)?;
                             conn.set_instrumentation(StatementCounter(statements));
                             Ok::<_, diesel::ConnectionError>(conn)
                         })
@@ -465,13 +509,18 @@ async fn connect_pg(
 }
 
 /// Opens an SQLite file with our pragmas, each as its own statement and in this order.
-fn open_sqlite(path: &str, busy: Duration) -> Result<SqliteConnection, diesel::ConnectionError> {
+fn open_sqlite(
+    path: &str,
+    busy: Duration,
+    access: Access,
+) -> Result<SqliteConnection, diesel::ConnectionError> {
     let mut conn = SqliteConnection::establish(path)?;
     let pragmas = [
         format!("PRAGMA busy_timeout = {}", busy.as_millis()),
         "PRAGMA journal_mode = WAL".to_owned(),
         "PRAGMA synchronous = NORMAL".to_owned(),
         "PRAGMA foreign_keys = ON".to_owned(),
+        format!("PRAGMA query_only = {}", access == Access::Read),
     ];
     for pragma in pragmas {
         diesel::sql_query(pragma)
@@ -547,7 +596,7 @@ async fn migrate(settings: &DbSettings) -> Result<(), OpenError> {
                         .map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
                 }
                 restrict_sqlite_files(&path)?;
-                let mut conn = open_sqlite(&path.to_string_lossy(), busy)
+                let mut conn = open_sqlite(&path.to_string_lossy(), busy, Access::Write)
                     .map_err(|e| OpenError::Connect(e.to_string()))?;
                 conn.run_pending_migrations(SQLITE_MIGRATIONS)
                     .map_err(|e| OpenError::Migrate(e.to_string()))?;

@@ -34,7 +34,7 @@ impl NodeQuery {
         let Some(client_id) = rc.principal.client_id() else {
             return Ok(None);
         };
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         let client = store::clients::find(&mut pooled.conn(), &rc.principal.scope(), client_id)
             .await?
             .ok_or_else(|| ApiError::internal(&"the caller's client row is missing"))?;
@@ -52,7 +52,7 @@ impl NodeQuery {
         let rc = request(ctx)?;
         let (kind, key) = node::decode(&id)?;
         let scope = rc.principal.scope();
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         let conn = &mut pooled.conn();
         Ok(match kind {
             NodeKind::Client => store::clients::find(conn, &scope, ClientId(key))

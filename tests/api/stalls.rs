@@ -123,9 +123,10 @@ crate::harness::both_backends_configured! {
     }
 
     async fn readiness_fails_while_the_pool_is_saturated(app, |_| {}) {
+        // Queries read on the read pool: hold all of it.
         let mut held = Vec::new();
         while held.len() < 8 {
-            held.push(app.database.conn().await.expect("connection"));
+            held.push(app.database.read().await.expect("connection"));
         }
         let waiting = tokio::spawn({
             let http = app.http().clone();

@@ -86,7 +86,7 @@ impl ApplicationQuery {
             created_after: filter.created_after.map(Timestamp::from_datetime),
             created_before: filter.created_before.map(Timestamp::from_datetime),
         };
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         let rows = store::applications::list(
             &mut pooled.conn(),
             &scope,
@@ -168,7 +168,7 @@ impl ApplicationConnection {
             return Ok(0);
         };
         let rc = request(ctx)?;
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         Ok(store::applications::count(&mut pooled.conn(), &self.scope, filter).await?)
     }
 }

@@ -41,7 +41,7 @@ pub(crate) async fn load_customer(
     client_id: Option<&ID>,
 ) -> ApiResult<store::customers::Customer> {
     let cx = rc.cx();
-    let mut pooled = rc.db.conn().await?;
+    let mut pooled = rc.db.read().await?;
     crate::ops::customers::find_customer(
         &mut pooled.conn(),
         &cx,

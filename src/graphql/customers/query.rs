@@ -167,7 +167,7 @@ impl CustomerQuery {
             limit: page.size + 1,
         };
         let scope = rc.principal.scope();
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         let rows =
             store::customers::list(&mut pooled.conn(), &scope, &store_filter, &store_page).await?;
         let (items, page_info) = page_of(&page, rows, |c| encode_cursor(&CursorData::of(order, c)));
@@ -241,7 +241,7 @@ impl CustomerConnection {
             return Ok(0);
         };
         let rc = request(ctx)?;
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         Ok(store::customers::count_filtered(&mut pooled.conn(), &self.scope, filter).await?)
     }
 }

@@ -81,7 +81,7 @@ impl Loader<IndividualsOf> for Reader {
         &self,
         keys: &[IndividualsOf],
     ) -> Result<HashMap<IndividualsOf, Self::Value>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let customers = IndividualsOf::ids(keys);
         let people = store::customer_individuals::list_for_customers(
             &mut pooled.conn(),
@@ -101,7 +101,7 @@ impl Loader<DocumentsOf> for Reader {
         &self,
         keys: &[DocumentsOf],
     ) -> Result<HashMap<DocumentsOf, Self::Value>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let applications = DocumentsOf::ids(keys);
         let documents =
             store::applications::documents_of(&mut pooled.conn(), &self.scope, &applications)
@@ -118,7 +118,7 @@ impl Loader<AccountIdTaken> for Reader {
         &self,
         keys: &[AccountIdTaken],
     ) -> Result<HashMap<AccountIdTaken, bool>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let pairs: Vec<(ClientId, String)> = keys.iter().map(|k| (k.0, k.1.clone())).collect();
         let taken = store::accounts::external_ids_taken(&mut pooled.conn(), &pairs).await?;
         Ok(keys
@@ -137,7 +137,7 @@ impl Loader<ApplicationOf> for Reader {
         &self,
         keys: &[ApplicationOf],
     ) -> Result<HashMap<ApplicationOf, Application>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let customers = ApplicationOf::ids(keys);
         let applications =
             store::applications::find_for_customers(&mut pooled.conn(), &self.scope, &customers)
@@ -157,7 +157,7 @@ impl Loader<ApplicationHistory> for Reader {
         &self,
         keys: &[ApplicationHistory],
     ) -> Result<HashMap<ApplicationHistory, Self::Value>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let applications = ApplicationHistory::ids(keys);
         let entries =
             store::applications::status_history(&mut pooled.conn(), &self.scope, &applications)
@@ -174,7 +174,7 @@ impl Loader<CustomerByKey> for Reader {
         &self,
         keys: &[CustomerByKey],
     ) -> Result<HashMap<CustomerByKey, Customer>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let ids = CustomerByKey::ids(keys);
         let customers = store::customers::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
         Ok(customers

@@ -94,7 +94,7 @@ impl Loader<AccountsOf> for Reader {
         &self,
         keys: &[AccountsOf],
     ) -> Result<HashMap<AccountsOf, Self::Value>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let mut found = HashMap::new();
         for (page, customers) in by_page(keys.iter().map(|k| (k.0, k.1.clone()))) {
             let rows = store::accounts::page_for_customers(
@@ -119,7 +119,7 @@ impl Loader<PayorsOf> for Reader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[PayorsOf]) -> Result<HashMap<PayorsOf, Self::Value>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let mut found = HashMap::new();
         for (page, customers) in by_page(keys.iter().map(|k| (k.0, k.1.clone()))) {
             let rows = store::payors::page_for_customers(
@@ -146,7 +146,7 @@ impl Loader<TransactionsOf> for Reader {
         &self,
         keys: &[TransactionsOf],
     ) -> Result<HashMap<TransactionsOf, Self::Value>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let mut found = HashMap::new();
         for (page, accounts) in by_page(keys.iter().map(|k| (k.0, k.1.clone()))) {
             let rows = store::ledger::page_for_accounts(
@@ -175,7 +175,7 @@ impl Loader<AccountByKey> for Reader {
         &self,
         keys: &[AccountByKey],
     ) -> Result<HashMap<AccountByKey, Account>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let ids = AccountByKey::ids(keys);
         let rows = store::accounts::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
         Ok(rows.into_iter().map(|a| (AccountByKey(a.id), a)).collect())
@@ -187,7 +187,7 @@ impl Loader<PayorByKey> for Reader {
     type Error = ApiError;
 
     async fn load(&self, keys: &[PayorByKey]) -> Result<HashMap<PayorByKey, Payor>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let ids = PayorByKey::ids(keys);
         let rows = store::payors::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
         Ok(rows.into_iter().map(|p| (PayorByKey(p.id), p)).collect())
@@ -202,7 +202,7 @@ impl Loader<PayorsOfAccount> for Reader {
         &self,
         keys: &[PayorsOfAccount],
     ) -> Result<HashMap<PayorsOfAccount, Vec<Payor>>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let accounts = PayorsOfAccount::ids(keys);
         let rows = store::payors::for_accounts(&mut pooled.conn(), &self.scope, &accounts).await?;
         let mut found: HashMap<PayorsOfAccount, Vec<Payor>> = HashMap::new();
@@ -224,7 +224,7 @@ impl Loader<AddressesOf> for Reader {
         &self,
         keys: &[AddressesOf],
     ) -> Result<HashMap<AddressesOf, Vec<PaymentAddress>>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let accounts = AddressesOf::ids(keys);
         let rows =
             store::payment_addresses::for_accounts(&mut pooled.conn(), &self.scope, &accounts)
@@ -241,7 +241,7 @@ impl Loader<AccountHistoryOf> for Reader {
         &self,
         keys: &[AccountHistoryOf],
     ) -> Result<HashMap<AccountHistoryOf, Vec<AccountStatusChange>>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let accounts = AccountHistoryOf::ids(keys);
         let rows =
             store::accounts::status_history(&mut pooled.conn(), &self.scope, &accounts).await?;
@@ -257,7 +257,7 @@ impl Loader<AddressByKey> for Reader {
         &self,
         keys: &[AddressByKey],
     ) -> Result<HashMap<AddressByKey, PaymentAddress>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let ids = AddressByKey::ids(keys);
         let rows =
             store::payment_addresses::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
@@ -273,7 +273,7 @@ impl Loader<TransferByKey> for Reader {
         &self,
         keys: &[TransferByKey],
     ) -> Result<HashMap<TransferByKey, Transfer>, ApiError> {
-        let mut pooled = self.db.conn().await?;
+        let mut pooled = self.db.read().await?;
         let ids = TransferByKey::ids(keys);
         let rows = store::transfers::find_many(&mut pooled.conn(), &self.scope, &ids).await?;
         Ok(rows.into_iter().map(|t| (TransferByKey(t.id), t)).collect())

@@ -27,6 +27,6 @@ pub(crate) async fn load_account(
     client_id: Option<&ID>,
 ) -> ApiResult<Account> {
     let client = transfers::client_of(client_id)?;
-    let mut pooled = rc.db.conn().await?;
+    let mut pooled = rc.db.read().await?;
     ops::money::find_account(&mut pooled.conn(), &rc.cx(), field, account_id, client).await
 }

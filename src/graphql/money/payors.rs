@@ -98,7 +98,7 @@ impl PayorQuery {
     ) -> ApiResult<Payor> {
         let rc = request(ctx)?;
         let customer = load_customer(rc, &customer_id, client_id.as_ref()).await?;
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         store::payors::find_by_external_id(
             &mut pooled.conn(),
             &rc.principal.scope(),

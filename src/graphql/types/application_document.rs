@@ -119,7 +119,7 @@ impl ApplicationDocument {
                 "download one document's content per request",
             ));
         }
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         let bytes = store::applications::document_content(
             &mut pooled.conn(),
             &rc.principal.scope(),

@@ -225,7 +225,7 @@ impl Customer {
             })
             .transpose()?;
         let scope = rc.principal.scope();
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         let rows = store::customers::status_history(
             &mut pooled.conn(),
             &scope,
@@ -602,7 +602,7 @@ impl StatusHistoryConnection {
     /// How many entries the whole history has.
     async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
         let rc = request(ctx)?;
-        let mut pooled = rc.db.conn().await?;
+        let mut pooled = rc.db.read().await?;
         Ok(store::customers::status_history_count(
             &mut pooled.conn(),
             &rc.principal.scope(),

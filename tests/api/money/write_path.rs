@@ -219,3 +219,24 @@ mod serialization_failures {
         );
     }
 }
+
+both_backends! {
+    async fn a_write_on_the_connections_queries_read_with_fails_and_writes_nothing(app) {
+        use layer2::domain::client::Environment;
+        use layer2::store::clients::{Client, count, insert};
+        let mut pooled = app.database.read().await.expect("read connection");
+        let before = count(&mut pooled.conn()).await.expect("a read works");
+        let client = Client {
+            id: layer2::domain::ids::ClientId::new(),
+            name: "slipped into a read".into(),
+            environment: Environment::Sandbox,
+            regulated: false,
+            created_at: layer2::db::types::Timestamp::now(),
+        };
+        let refused = insert(&mut pooled.conn(), &client).await;
+        assert!(refused.is_err(), "a write on a read-only connection must fail: {refused:?}");
+        drop(pooled);
+        let mut pooled = app.database.conn().await.expect("connection");
+        assert_eq!(count(&mut pooled.conn()).await.expect("count"), before, "nothing was written");
+    }
+}
