@@ -17,7 +17,8 @@ use crate::domain::ids::{
     TransferId,
 };
 use crate::domain::ledger::{
-    BalanceChange, Bucket, CategoryType, Posting, TransactionStatus, TransactionType,
+    BalanceChange, BalanceRefusal, Bucket, CategoryType, Posting, TransactionStatus,
+    TransactionType, check_balance,
 };
 use crate::domain::money::MAX_BALANCE;
 use crate::domain::status::{CannotTransact, CustomerStatus, check_transact, transacting_statuses};
@@ -303,12 +304,17 @@ pub async fn post_split(
 /// Why an account's balance update matched no row: its status, its balance, or the cap.
 async fn explain_refusal(tx: &mut Conn<'_>, change: BalanceChange, guarded: bool) -> PostError {
     let account = change.account;
-    let found: Result<Option<(CustomerStatus, CustomerStatus, i64)>, StoreError> = async {
+    let found: Result<Option<(CustomerStatus, CustomerStatus, i64, i64)>, StoreError> = async {
         Ok(dispatch!(tx, c => {
             accounts::table
                 .inner_join(customers::table)
                 .filter(accounts::id.eq(account))
-                .select((customers::status, accounts::status, accounts::current_balance))
+                .select((
+                    customers::status,
+                    accounts::status,
+                    accounts::current_balance,
+                    accounts::available_balance,
+                ))
                 .first(c)
                 .await
                 .optional()?
@@ -318,13 +324,13 @@ async fn explain_refusal(tx: &mut Conn<'_>, change: BalanceChange, guarded: bool
     match found {
         Err(error) => PostError::Store(error),
         Ok(None) => PostError::Store(StoreError::NotFound),
-        Ok(Some((customer, account_status, current))) => {
+        Ok(Some((customer, account_status, current, available))) => {
             match check_transact(customer, account_status) {
                 Err(why) if guarded => PostError::CannotTransact(account, why),
-                _ if change.current > 0 && current > MAX_BALANCE - change.current => {
-                    PostError::BalanceLimit(account)
-                }
-                _ => PostError::InsufficientFunds(account),
+                _ => match check_balance(&change, current, available) {
+                    Err(BalanceRefusal::BalanceLimit) => PostError::BalanceLimit(account),
+                    _ => PostError::InsufficientFunds(account),
+                },
             }
         }
     }
