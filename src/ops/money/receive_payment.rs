@@ -9,7 +9,7 @@ use crate::domain::client::Environment;
 use crate::domain::ids::{ClientId, PaymentAddressId, TransactionId};
 use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
 use crate::domain::validation::Problems;
-use crate::ops::money::{check_idempotency_key, find_account, minor_units, post_refusal};
+use crate::ops::money::{check_idempotency_key, find_account, minor_units, refusals};
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
@@ -175,9 +175,10 @@ async fn receive(
         at: cx.now,
     };
     let posting = Posting::deposit(account.id, value);
-    store::ledger::post(tx, &scope, &movement, id, &posting, &[account.id])
-        .await
-        .map_err(|e| post_refusal(e, |_| None))?;
+    let posted = store::ledger::post(tx, &scope, &movement, id, &posting, &[account.id]).await?;
+    if let Err(refused) = posted {
+        return Err(refusals::posting(tx, &scope, refused, |_| None).await);
+    }
     if let Some(address) = address {
         store::payors::link_to_account(
             tx,
