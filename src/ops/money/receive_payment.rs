@@ -155,12 +155,9 @@ async fn receive(
     transaction.id = id;
     transaction.payment_reference = reference;
     if let Some(address) = address {
-        store::payment_addresses::count_payment(tx, &scope, address, value, cx.now)
-            .await?
-            .map_err(|refusal| OpError::CannotTransact {
-                reason: refusal.reason_code(),
-                message: refusal.message().into(),
-            })?;
+        if !store::payment_addresses::count_payment(tx, &scope, address, value, cx.now).await? {
+            return Err(refusals::lease(tx, &scope, address, value, cx.now).await);
+        }
         transaction.payor_id = Some(address.payor_id);
         // The address's reference identifies the payment; the payor's own goes in the
         // description.

@@ -1,16 +1,20 @@
-//! Refused money movements, explained. The store applies each balance change by one
-//! conditional UPDATE and only reports the one that matched no row; here the account is read
-//! again, inside the same transaction, and weighed with the same domain rules
-//! (`check_transact`, `check_balance`), so every refusal has one code and one message.
+//! Refused money movements, explained. The store applies each balance change, and each
+//! payment's count against an address's lease, by one conditional UPDATE and only reports
+//! that it matched no row; here the row is read again, inside the same transaction, and
+//! weighed with the same domain rules (`check_transact`, `check_balance`, `check_lease`), so
+//! every refusal has one code and one message.
 
 use crate::db::Conn;
+use crate::db::types::Timestamp;
 use crate::domain::ids::AccountKey;
 use crate::domain::ledger::{BalanceRefusal, check_balance};
+use crate::domain::payment_address::{LeaseRefusal, check_lease};
 use crate::domain::status::{CannotTransact, check_transact};
 use crate::domain::tenancy::Scope;
 use crate::ops::OpError;
 use crate::ops::money::cannot_transact;
 use crate::store::ledger::Refused;
+use crate::store::payment_addresses::PaymentAddress;
 use crate::store::{self, StoreError};
 
 /// Why a posting stopped at an account.
@@ -84,6 +88,54 @@ pub fn post_refusal(
     }
 }
 
+/// The term of `address`'s lease that refused a payment of `amount` at `now`, as the
+/// client sees it (`CUSTOMER_CANNOT_TRANSACT`, `extensions.reason` naming the term). Call
+/// inside the payment's transaction.
+pub async fn lease(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    address: &PaymentAddress,
+    amount: i64,
+    now: Timestamp,
+) -> OpError {
+    match explain_lease(tx, scope, address, amount, now).await {
+        Ok(refusal) => lease_refusal(refusal),
+        Err(error) => error.into(),
+    }
+}
+
+/// Which term refused the payment, from the address as it is now. A payment that no term
+/// refuses on the row as read is reported as an ended lease.
+pub async fn explain_lease(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    address: &PaymentAddress,
+    amount: i64,
+    now: Timestamp,
+) -> Result<LeaseRefusal, StoreError> {
+    let current = store::payment_addresses::find_many(tx, scope, &[address.id])
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound)?;
+    Ok(check_lease(
+        &current.lease(),
+        current.transactions_received,
+        current.value_received,
+        amount,
+        now.0,
+    )
+    .err()
+    .unwrap_or(LeaseRefusal::Ended))
+}
+
+/// A lease's refusal as an operation's error.
+pub fn lease_refusal(refusal: LeaseRefusal) -> OpError {
+    OpError::CannotTransact {
+        reason: refusal.reason_code(),
+        message: refusal.message().into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +177,24 @@ mod tests {
                 message: frozen.to_string(),
             }
         );
+    }
+
+    #[test]
+    fn each_lease_refusal_keeps_its_reason_and_message() {
+        for refusal in [
+            LeaseRefusal::Ended,
+            LeaseRefusal::TransactionLimit,
+            LeaseRefusal::ValueLimit,
+        ] {
+            let error = lease_refusal(refusal);
+            assert_eq!(error.code(), "CUSTOMER_CANNOT_TRANSACT");
+            assert_eq!(
+                error,
+                OpError::CannotTransact {
+                    reason: refusal.reason_code(),
+                    message: refusal.message().into(),
+                }
+            );
+        }
     }
 }
