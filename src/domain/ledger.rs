@@ -3,6 +3,7 @@
 //! store's job (`store::ledger`).
 
 use crate::domain::ids::AccountKey;
+use crate::domain::money::MAX_BALANCE;
 use crate::domain::value_enum::value_enum;
 
 value_enum! {
@@ -174,6 +175,52 @@ pub struct BalanceChange {
     pub available: i64,
 }
 
+/// Why an account's balances cannot take a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceRefusal {
+    /// The current balance would exceed [`MAX_BALANCE`].
+    BalanceLimit,
+    /// The available (or current) balance would go below zero.
+    InsufficientFunds,
+}
+
+impl BalanceRefusal {
+    /// The stable error code (`extensions.code`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::BalanceLimit => "BALANCE_LIMIT_EXCEEDED",
+            Self::InsufficientFunds => "INSUFFICIENT_FUNDS",
+        }
+    }
+
+    /// What the client is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::BalanceLimit => "the account would hold more than the platform allows",
+            Self::InsufficientFunds => "the account's available balance is too low for this amount",
+        }
+    }
+}
+
+/// Whether an account holding `current` and `available` minor units can take `change`: the
+/// cap first (money arriving may not lift the current balance above [`MAX_BALANCE`]), then
+/// the funds (neither balance may go below zero). The store's conditional balance UPDATE is
+/// the atomic form of this rule.
+pub fn check_balance(
+    change: &BalanceChange,
+    current: i64,
+    available: i64,
+) -> Result<(), BalanceRefusal> {
+    if change.current > 0 && current > MAX_BALANCE - change.current {
+        return Err(BalanceRefusal::BalanceLimit);
+    }
+    let after = |balance: i64, delta: i64| i128::from(balance) + i128::from(delta);
+    if after(available, change.available) < 0 || after(current, change.current) < 0 {
+        return Err(BalanceRefusal::InsufficientFunds);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +258,73 @@ mod tests {
             .map(|c| c.current)
             .sum();
         assert_eq!(total, -70);
+    }
+
+    #[test]
+    fn a_balance_takes_a_change_within_its_funds_and_the_cap() {
+        let a = AccountKey::new();
+        let change = |current, available| BalanceChange {
+            account: a,
+            current,
+            available,
+        };
+        let cases = [
+            // A deposit: up to the cap, not past it.
+            (change(500, 500), (0, 0), Ok(())),
+            (change(500, 500), (MAX_BALANCE - 500, 0), Ok(())),
+            (
+                change(500, 500),
+                (MAX_BALANCE - 499, 0),
+                Err(BalanceRefusal::BalanceLimit),
+            ),
+            // A hold: from the available funds only.
+            (change(0, -200), (200, 200), Ok(())),
+            (
+                change(0, -200),
+                (500, 199),
+                Err(BalanceRefusal::InsufficientFunds),
+            ),
+            // A settlement out of held funds, and a release back to available.
+            (change(-200, 0), (200, 0), Ok(())),
+            (
+                change(-200, 0),
+                (199, 0),
+                Err(BalanceRefusal::InsufficientFunds),
+            ),
+            (change(0, 200), (MAX_BALANCE, 0), Ok(())),
+            // The cap is weighed before the funds.
+            (
+                change(1, -1),
+                (MAX_BALANCE, 0),
+                Err(BalanceRefusal::BalanceLimit),
+            ),
+        ];
+        for (change, (current, available), expected) in cases {
+            assert_eq!(
+                check_balance(&change, current, available),
+                expected,
+                "{change:?} on ({current}, {available})"
+            );
+        }
+    }
+
+    #[test]
+    fn each_balance_refusal_keeps_its_code_and_message() {
+        assert_eq!(
+            BalanceRefusal::BalanceLimit.code(),
+            "BALANCE_LIMIT_EXCEEDED"
+        );
+        assert_eq!(
+            BalanceRefusal::InsufficientFunds.code(),
+            "INSUFFICIENT_FUNDS"
+        );
+        assert_eq!(
+            BalanceRefusal::InsufficientFunds.message(),
+            "the account's available balance is too low for this amount"
+        );
+        assert_eq!(
+            BalanceRefusal::BalanceLimit.message(),
+            "the account would hold more than the platform allows"
+        );
     }
 }

@@ -133,10 +133,6 @@ impl From<StoreError> for OpError {
                 "the object was changed by someone else first; read it again and retry".into(),
             ),
             StoreError::Contended(why) => Self::Contended(why),
-            StoreError::NotAllowed { code, message } => Self::Rule { code, message },
-            StoreError::CannotTransact { reason, message } => {
-                Self::CannotTransact { reason, message }
-            }
             StoreError::Unavailable(detail) => {
                 // Once per failed field, so at debug: a pool running dry would otherwise log
                 // thousands of lines for one request. The request's log line counts the

@@ -20,7 +20,7 @@ use crate::domain::ledger::{
     BalanceChange, Bucket, CategoryType, Posting, TransactionStatus, TransactionType,
 };
 use crate::domain::money::MAX_BALANCE;
-use crate::domain::status::{CannotTransact, CustomerStatus, check_transact, transacting_statuses};
+use crate::domain::status::{CustomerStatus, transacting_statuses};
 use crate::domain::tenancy::Scope;
 
 /// A line of an account's statement.
@@ -93,49 +93,15 @@ struct LedgerEntry {
     created_at: Timestamp,
 }
 
-/// Why a posting cannot be made.
-#[derive(Debug)]
-pub enum PostError {
-    /// An account's available balance is short.
-    InsufficientFunds(AccountKey),
-    /// The account would hold more than [`MAX_BALANCE`].
-    BalanceLimit(AccountKey),
-    /// A party's status forbids money moving.
-    CannotTransact(AccountKey, CannotTransact),
-    Store(StoreError),
-}
-
-impl From<StoreError> for PostError {
-    fn from(error: StoreError) -> Self {
-        Self::Store(error)
-    }
-}
-
-impl From<diesel::result::Error> for PostError {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::Store(error.into())
-    }
-}
-
-impl From<PostError> for StoreError {
-    /// Inside a movement's transaction a refused posting rolls everything back.
-    fn from(error: PostError) -> Self {
-        match error {
-            PostError::InsufficientFunds(_) => StoreError::NotAllowed {
-                code: "INSUFFICIENT_FUNDS",
-                message: "the account's available balance is too low for this amount".into(),
-            },
-            PostError::BalanceLimit(_) => StoreError::NotAllowed {
-                code: "BALANCE_LIMIT_EXCEEDED",
-                message: "the account would hold more than the platform allows".into(),
-            },
-            PostError::CannotTransact(_, why) => StoreError::CannotTransact {
-                reason: why.reason_code(),
-                message: why.to_string(),
-            },
-            PostError::Store(error) => error,
-        }
-    }
+/// A balance change whose conditional UPDATE matched no row: the posting stops at this
+/// account. The caller explains why (`ops::money::refusals`) and rolls its transaction back,
+/// since the posting's entries are already written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    /// The change that was not applied.
+    pub change: BalanceChange,
+    /// Whether the account had to be able to transact (it was in `must_transact`).
+    pub guarded: bool,
 }
 
 /// Inserts a transaction. Call inside the movement's transaction.
@@ -190,7 +156,8 @@ pub async fn settle_transaction(
 /// account's change is one conditional UPDATE: it applies only if no balance would go
 /// negative and, for the accounts in `must_transact`, only while the account's and its
 /// customer's statuses allow money to move. Accounts are updated in key order, so two
-/// movements over the same accounts always lock them in the same order (no deadlock).
+/// movements over the same accounts always lock them in the same order (no deadlock). The
+/// first change that matches no row stops the posting and is returned as [`Refused`].
 pub async fn post(
     tx: &mut Conn<'_>,
     scope: &Scope,
@@ -198,7 +165,7 @@ pub async fn post(
     transaction: TransactionId,
     posting: &Posting,
     must_transact: &[AccountKey],
-) -> Result<(), PostError> {
+) -> Result<Result<(), Refused>, StoreError> {
     post_split(
         tx,
         scope,
@@ -230,10 +197,12 @@ pub async fn post_split(
     legs: &[(AccountKey, TransactionId)],
     posting: &Posting,
     must_transact: &[AccountKey],
-) -> Result<(), PostError> {
+) -> Result<Result<(), Refused>, StoreError> {
     ensure_in_scope(scope, movement.client_id)?;
     if !posting.is_balanced() {
-        return Err(StoreError::Corrupt("an unbalanced posting was refused".into()).into());
+        return Err(StoreError::Corrupt(
+            "an unbalanced posting was refused".into(),
+        ));
     }
     let Movement {
         client_id,
@@ -294,40 +263,10 @@ pub async fn post_split(
             .await?
         });
         if updated == 0 {
-            return Err(explain_refusal(tx, change, guarded).await);
+            return Ok(Err(Refused { change, guarded }));
         }
     }
-    Ok(())
-}
-
-/// Why an account's balance update matched no row: its status, its balance, or the cap.
-async fn explain_refusal(tx: &mut Conn<'_>, change: BalanceChange, guarded: bool) -> PostError {
-    let account = change.account;
-    let found: Result<Option<(CustomerStatus, CustomerStatus, i64)>, StoreError> = async {
-        Ok(dispatch!(tx, c => {
-            accounts::table
-                .inner_join(customers::table)
-                .filter(accounts::id.eq(account))
-                .select((customers::status, accounts::status, accounts::current_balance))
-                .first(c)
-                .await
-                .optional()?
-        }))
-    }
-    .await;
-    match found {
-        Err(error) => PostError::Store(error),
-        Ok(None) => PostError::Store(StoreError::NotFound),
-        Ok(Some((customer, account_status, current))) => {
-            match check_transact(customer, account_status) {
-                Err(why) if guarded => PostError::CannotTransact(account, why),
-                _ if change.current > 0 && current > MAX_BALANCE - change.current => {
-                    PostError::BalanceLimit(account)
-                }
-                _ => PostError::InsufficientFunds(account),
-            }
-        }
-    }
+    Ok(Ok(()))
 }
 
 /// Transactions by key, those the scope reaches.

@@ -68,16 +68,6 @@ pub enum StoreError {
     /// A stored value could not be decoded (e.g. an address that is not our JSON).
     #[error("stored data could not be read")]
     Corrupt(String),
-    /// The domain rules refuse the write (checked here as well as in the API's guards).
-    #[error("not allowed")]
-    NotAllowed { code: &'static str, message: String },
-    /// The transact rule (or a payment address's lease) stops money moving; `reason` says
-    /// which (`CUSTOMER_STATUS`, `ACCOUNT_STATUS`, `LEASE_…`).
-    #[error("cannot transact")]
-    CannotTransact {
-        reason: &'static str,
-        message: String,
-    },
 }
 
 impl From<crate::db::Unavailable> for StoreError {
@@ -95,10 +85,6 @@ impl std::fmt::Debug for StoreError {
             Self::Contended(why) => write!(f, "Contended({why})"),
             Self::Unavailable(why) => write!(f, "Unavailable({why})"),
             Self::Corrupt(why) => write!(f, "Corrupt({why})"),
-            Self::NotAllowed { code, message } => write!(f, "NotAllowed({code}: {message})"),
-            Self::CannotTransact { reason, message } => {
-                write!(f, "CannotTransact({reason}: {message})")
-            }
             Self::Database(DieselError::DatabaseError(kind, info)) => write!(
                 f,
                 "Database({kind:?}: {}; table {:?}; constraint {:?})",

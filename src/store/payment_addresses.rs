@@ -9,7 +9,7 @@ use crate::db::schema::payment_addresses;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
 use crate::domain::ids::{AccountKey, ClientId, PaymentAddressId, PayorKey};
-use crate::domain::payment_address::{Lease, LeaseRefusal, check_lease};
+use crate::domain::payment_address::Lease;
 use crate::domain::tenancy::Scope;
 
 /// A payment address row.
@@ -97,15 +97,16 @@ pub async fn for_accounts(
 }
 
 /// Counts a payment of `amount` against an address's lease, inside the payment's
-/// transaction: one UPDATE that applies only while the lease allows it, so concurrent
-/// payments cannot together exceed its limits.
+/// transaction: one UPDATE that applies only while the lease allows it (not ended, under its
+/// transaction and value limits), so concurrent payments cannot together exceed its limits.
+/// `false` when the lease refused it; the caller explains which term (`check_lease`).
 pub async fn count_payment(
     tx: &mut Conn<'_>,
     scope: &Scope,
     address: &PaymentAddress,
     amount: i64,
     now: Timestamp,
-) -> Result<Result<(), LeaseRefusal>, StoreError> {
+) -> Result<bool, StoreError> {
     ensure_in_scope(scope, address.client_id)?;
     let updated = dispatch!(tx, c => {
         diesel::update(
@@ -136,30 +137,8 @@ pub async fn count_payment(
                 .eq(payment_addresses::transactions_received + 1),
             payment_addresses::value_received.eq(payment_addresses::value_received + amount),
         ))
-        .returning(PaymentAddress::as_returning())
-        .get_result(c)
-        .await
-        .optional()?
+        .execute(c)
+        .await?
     });
-    if updated.is_some() {
-        return Ok(Ok(()));
-    }
-    // Refused: say which term, from the row as it is now.
-    let current = dispatch!(tx, c => {
-        payment_addresses::table
-            .find(address.id)
-            .select(PaymentAddress::as_select())
-            .first(c)
-            .await?
-    });
-    let refusal = check_lease(
-        &current.lease(),
-        current.transactions_received,
-        current.value_received,
-        amount,
-        now.0,
-    )
-    .err()
-    .unwrap_or(LeaseRefusal::Ended);
-    Ok(Err(refusal))
+    Ok(updated > 0)
 }

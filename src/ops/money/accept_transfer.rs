@@ -9,7 +9,7 @@ use crate::domain::transfer::TransferStatus;
 use crate::domain::validation::Problems;
 use crate::ops::money::expire_transfers::end;
 use crate::ops::money::transfers::{current, not_requested, refusal_after_race};
-use crate::ops::money::{check_idempotency_key, post_refusal};
+use crate::ops::money::{check_idempotency_key, refusals};
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
@@ -99,7 +99,7 @@ async fn execute(tx: &mut Conn<'_>, cx: &Cx<'_>, id: TransferId) -> OpResult<Tra
         asset_type_id: &transfer.asset_type_id,
         at: cx.now,
     };
-    store::ledger::post_split(
+    let posted = store::ledger::post_split(
         tx,
         &scope,
         &movement,
@@ -108,15 +108,16 @@ async fn execute(tx: &mut Conn<'_>, cx: &Cx<'_>, id: TransferId) -> OpResult<Tra
         &Posting::settle(source, destination, transfer.amount),
         &[source, destination],
     )
-    .await
-    .map_err(|error| {
-        post_refusal(error, |account| {
+    .await?;
+    if let Err(refused) = posted {
+        let side = |account| {
             Some(if account == source {
                 "source"
             } else {
                 "destination"
             })
-        })
-    })?;
+        };
+        return Err(refusals::posting(tx, &scope, refused, side).await);
+    }
     Ok(transfer)
 }

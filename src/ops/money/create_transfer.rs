@@ -11,7 +11,7 @@ use crate::domain::validation::Problems;
 use crate::ops::money::expire_transfers::settle_due_of;
 use crate::ops::money::transfers::current;
 use crate::ops::money::{
-    check_idempotency_key, check_side, find_account, minor_units, owner_of, post_refusal,
+    check_idempotency_key, check_side, find_account, minor_units, owner_of, refusals,
 };
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult, target_client};
@@ -146,7 +146,7 @@ async fn create(
         at: cx.now,
     };
     let posting = Posting::hold(transfer.source_account_id, transfer.amount);
-    store::ledger::post(
+    let posted = store::ledger::post(
         tx,
         &scope,
         &movement,
@@ -154,7 +154,9 @@ async fn create(
         &posting,
         &[transfer.source_account_id],
     )
-    .await
-    .map_err(|e| post_refusal(e, |_| Some("source")))?;
+    .await?;
+    if let Err(refused) = posted {
+        return Err(refusals::posting(tx, &scope, refused, |_| Some("source")).await);
+    }
     Ok(transfer)
 }

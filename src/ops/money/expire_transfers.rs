@@ -7,7 +7,7 @@ use crate::domain::ids::{AccountKey, CustomerKey, TransferId};
 use crate::domain::ledger::{Posting, TransactionStatus};
 use crate::domain::tenancy::Principal;
 use crate::domain::transfer::TransferStatus;
-use crate::ops::money::post_refusal;
+use crate::ops::money::refusals;
 use crate::ops::{App, Cx, OpError, OpResult, uow};
 use crate::store;
 use crate::store::ledger::Movement;
@@ -41,9 +41,10 @@ pub async fn end(
         at: cx.now,
     };
     let release = Posting::release(transfer.source_account_id, transfer.amount);
-    store::ledger::post(tx, &scope, &movement, hold, &release, &[])
-        .await
-        .map_err(|e| post_refusal(e, |_| None))?;
+    let released = store::ledger::post(tx, &scope, &movement, hold, &release, &[]).await?;
+    if let Err(refused) = released {
+        return Err(refusals::posting(tx, &scope, refused, |_| None).await);
+    }
     Ok(transfer)
 }
 

@@ -7,13 +7,14 @@ pub mod cancel_transfer;
 pub mod create_transfer;
 pub mod expire_transfers;
 pub mod receive_payment;
+pub mod refusals;
 pub mod request_payment_address;
 pub mod transfers;
 
 use rust_decimal::Decimal;
 
 use crate::db::Conn;
-use crate::domain::ids::{AccountKey, ClientId};
+use crate::domain::ids::ClientId;
 use crate::domain::money::to_minor_units;
 use crate::domain::status::{CannotTransact, check_transact};
 use crate::domain::validation::{Problems, check_external_id};
@@ -22,7 +23,6 @@ use crate::store;
 use crate::store::accounts::Account;
 use crate::store::customers::Customer;
 use crate::store::idempotency::MAX_KEY_LENGTH;
-use crate::store::ledger::PostError;
 
 fn account_not_found(account_id: &str) -> OpError {
     OpError::NotFound(format!("no account with accountId {account_id:?}"))
@@ -88,30 +88,4 @@ pub fn cannot_transact(side: &str, why: CannotTransact) -> OpError {
 /// The transact rule for one side of a movement, explained.
 pub fn check_side(side: &str, customer: &Customer, account: &Account) -> OpResult<()> {
     check_transact(customer.status, account.status).map_err(|why| cannot_transact(side, why))
-}
-
-/// A refused posting, explained; `side` names the account that stopped it, where a
-/// movement has more than one.
-pub fn post_refusal(
-    error: PostError,
-    side: impl Fn(AccountKey) -> Option<&'static str>,
-) -> OpError {
-    match error {
-        PostError::InsufficientFunds(_) => OpError::Rule {
-            code: "INSUFFICIENT_FUNDS",
-            message: "the account's available balance is too low for this amount".into(),
-        },
-        PostError::BalanceLimit(_) => OpError::Rule {
-            code: "BALANCE_LIMIT_EXCEEDED",
-            message: "the account would hold more than the platform allows".into(),
-        },
-        PostError::CannotTransact(account, why) => match side(account) {
-            Some(side) => cannot_transact(side, why),
-            None => OpError::CannotTransact {
-                reason: why.reason_code(),
-                message: why.to_string(),
-            },
-        },
-        PostError::Store(error) => error.into(),
-    }
 }

@@ -9,7 +9,7 @@ use crate::domain::client::Environment;
 use crate::domain::ids::{ClientId, PaymentAddressId, TransactionId};
 use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
 use crate::domain::validation::Problems;
-use crate::ops::money::{check_idempotency_key, find_account, minor_units, post_refusal};
+use crate::ops::money::{check_idempotency_key, find_account, minor_units, refusals};
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
@@ -155,12 +155,9 @@ async fn receive(
     transaction.id = id;
     transaction.payment_reference = reference;
     if let Some(address) = address {
-        store::payment_addresses::count_payment(tx, &scope, address, value, cx.now)
-            .await?
-            .map_err(|refusal| OpError::CannotTransact {
-                reason: refusal.reason_code(),
-                message: refusal.message().into(),
-            })?;
+        if !store::payment_addresses::count_payment(tx, &scope, address, value, cx.now).await? {
+            return Err(refusals::lease(tx, &scope, address, value, cx.now).await);
+        }
         transaction.payor_id = Some(address.payor_id);
         // The address's reference identifies the payment; the payor's own goes in the
         // description.
@@ -175,9 +172,10 @@ async fn receive(
         at: cx.now,
     };
     let posting = Posting::deposit(account.id, value);
-    store::ledger::post(tx, &scope, &movement, id, &posting, &[account.id])
-        .await
-        .map_err(|e| post_refusal(e, |_| None))?;
+    let posted = store::ledger::post(tx, &scope, &movement, id, &posting, &[account.id]).await?;
+    if let Err(refused) = posted {
+        return Err(refusals::posting(tx, &scope, refused, |_| None).await);
+    }
     if let Some(address) = address {
         store::payors::link_to_account(
             tx,

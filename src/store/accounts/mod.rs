@@ -12,12 +12,12 @@ use diesel_async::RunQueryDsl;
 
 use super::windowed::{Bind, Condition, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
-use crate::db::schema::accounts;
+use crate::db::schema::{accounts, customers};
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
 use crate::domain::account::ProductId;
 use crate::domain::ids::{AccountKey, ClientId, CustomerKey};
-use crate::domain::status::AccountStatus;
+use crate::domain::status::{AccountStatus, CustomerStatus};
 use crate::domain::tenancy::Scope;
 
 /// An account row.
@@ -79,6 +79,44 @@ pub async fn find_many(
             .select(Account::as_select())
             .load(c)
             .await?
+    });
+    Ok(found)
+}
+
+/// What the transact and balance rules weigh for one account, as it is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct Standing {
+    /// The status of the account's customer.
+    pub customer_status: CustomerStatus,
+    /// The account's own status.
+    pub account_status: AccountStatus,
+    pub current_balance: i64,
+    pub available_balance: i64,
+}
+
+/// An account's [`Standing`] (its customer's status, its own, its balances), if the scope
+/// reaches it: inside a movement's transaction, what explains a refused balance change.
+pub async fn standing(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    account: AccountKey,
+) -> Result<Option<Standing>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(
+            accounts::table.inner_join(customers::table),
+            accounts::client_id,
+            scope
+        )
+        .filter(accounts::id.eq(account))
+        .select((
+            customers::status,
+            accounts::status,
+            accounts::current_balance,
+            accounts::available_balance,
+        ))
+        .first::<Standing>(c)
+        .await
+        .optional()?
     });
     Ok(found)
 }
