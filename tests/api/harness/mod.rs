@@ -347,3 +347,48 @@ macro_rules! both_backends_configured {
     };
 }
 pub(crate) use both_backends_configured;
+
+/// Tests on a server whose clock stands still until the test moves it (`$clock`).
+macro_rules! clocked_backends {
+    ($(async fn $name:ident($app:ident, $clock:ident, $configure:expr) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                use std::sync::Arc;
+                #[allow(unused_imports)]
+                use layer2::clock::{Clock as _, ManualClock};
+                use layer2::server::ServerSettings;
+
+                async fn start(backend: $crate::harness::Backend) -> Option<($crate::harness::TestApp, Arc<ManualClock>)> {
+                    let clock = ManualClock::starting_now();
+                    let shared = clock.clone();
+                    let configure: fn(&mut ServerSettings) = $configure;
+                    let app = $crate::harness::TestApp::start_configured(backend, move |s| {
+                        s.clock = shared;
+                        configure(s);
+                    })
+                    .await?;
+                    Some((app, clock))
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let ($app, $clock) = start($crate::harness::Backend::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    $body
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(($app, $clock)) = start($crate::harness::Backend::Postgres).await else {
+                        return;
+                    };
+                    $body
+                }
+            }
+        )*
+    };
+}
+pub(crate) use clocked_backends;

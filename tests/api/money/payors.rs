@@ -6,10 +6,11 @@ use std::collections::HashSet;
 use serde_json::{Value, json};
 
 use super::{
-    CORPORATION, CORPORATION_ACCOUNT, DEPOSIT_MUTATION, INDIVIDUAL, INDIVIDUAL_ACCOUNT, balances,
-    codes, create_transfer_mutation, deposit, ok, open_account, set_customer_status,
+    CORPORATION, CORPORATION_ACCOUNT, DEPOSIT_MUTATION, INDIVIDUAL, INDIVIDUAL_ACCOUNT,
+    accept_transfer_mutation, balances, codes, create_transfer_mutation, deposit, ok, open_account,
+    set_customer_status,
 };
-use crate::harness::{TestApp, both_backends, error_codes};
+use crate::harness::{TestApp, both_backends, clocked_backends, error_codes};
 
 const PAYOR_FIELDS: &str = "id payorId firstName middleName lastName companyName emailAddress
     phoneNumber state countryCode createdAt updatedAt customer { customerId }";
@@ -598,4 +599,78 @@ fn is_ethereum_address(wallet: &str) -> bool {
         && wallet[2..]
             .chars()
             .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+}
+
+both_backends! {
+    async fn the_eleventh_payment_through_a_lease_is_refused_by_its_transaction_limit(app) {
+        create_payor(&app, CORPORATION, person("payor-jane")).await;
+        let address = request_address(&app, CORPORATION_ACCOUNT, "payor-jane", "INV-10", Some("1000.00")).await;
+        let address_id = address["id"].as_str().unwrap();
+        assert_eq!(address["leaseTransactionLimit"], 10, "{address}");
+        for n in 1..=10 {
+            let body = pay_through(&app, app.key(), address_id, "1.00").await;
+            assert!(body["errors"].is_null(), "payment {n}: {body}");
+        }
+        let body = pay_through(&app, app.key(), address_id, "1.00").await;
+        assert_eq!(error_codes(&body), ["CUSTOMER_CANNOT_TRANSACT"], "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["reason"], "LEASE_TRANSACTION_LIMIT", "{body}");
+        assert_eq!(balances(&app, app.key(), CORPORATION_ACCOUNT).await, ("10.00".into(), "10.00".into()));
+        let read = ok(&app, app.key(), &address_query(), json!({ "id": address_id }), "node").await;
+        assert_eq!((&read["valueReceived"], &read["transactionsReceived"]), (&json!("10.00"), &json!(10)));
+    }
+
+    async fn money_that_would_lift_a_balance_past_the_platform_cap_is_refused(app) {
+        use diesel::sql_query;
+        use diesel_async::RunQueryDsl;
+        use layer2::db::Conn;
+        // Near the cap (10^18 minor units), set directly: reaching it by payments would take
+        // a thousand of the largest ones. The refusal itself is the ledger's conditional UPDATE.
+        let near = layer2::domain::money::MAX_BALANCE - 100;
+        let set = format!("UPDATE accounts SET current_balance = {near}, available_balance = {near}
+            WHERE external_id = '{CORPORATION_ACCOUNT}'");
+        let mut pooled = app.database.conn().await.expect("connection");
+        let updated = match pooled.conn() {
+            Conn::Pg(c) => sql_query(&set).execute(c).await,
+            Conn::Sqlite(c) => sql_query(&set).execute(c).await,
+        };
+        assert_eq!(updated.expect("set the balance"), 1);
+        drop(pooled);
+        let at_cap = balances(&app, app.key(), CORPORATION_ACCOUNT).await;
+
+        let body = app.gql(DEPOSIT_MUTATION, json!({ "account": CORPORATION_ACCOUNT,
+            "amount": "1.01", "key": "over-the-cap" })).await;
+        assert_eq!(error_codes(&body), ["BALANCE_LIMIT_EXCEEDED"], "{body}");
+        assert_eq!(balances(&app, app.key(), CORPORATION_ACCOUNT).await, at_cap, "nothing moved");
+
+        // A transfer into it is refused the same way, when it is accepted.
+        deposit(&app, app.key(), INDIVIDUAL_ACCOUNT, "5.00").await;
+        let body = app.gql(&create_transfer_mutation(), json!({ "from": INDIVIDUAL_ACCOUNT,
+            "to": CORPORATION_ACCOUNT, "amount": "2.00", "key": "into-the-cap" })).await;
+        let transfer = &body["data"]["createTransfer"]["transfer"];
+        assert!(body["errors"].is_null(), "{body}");
+        let body = app.gql(&accept_transfer_mutation(), json!({ "id": transfer["id"], "key": "accept-into-the-cap" })).await;
+        assert_eq!(error_codes(&body), ["BALANCE_LIMIT_EXCEEDED"], "{body}");
+        assert_eq!(balances(&app, app.key(), CORPORATION_ACCOUNT).await, at_cap, "nothing moved");
+
+        // Up to the cap exactly is allowed.
+        deposit(&app, app.key(), CORPORATION_ACCOUNT, "1.00").await;
+        assert_eq!(balances(&app, app.key(), CORPORATION_ACCOUNT).await,
+            ("10000000000000000.00".into(), "10000000000000000.00".into()));
+    }
+}
+
+clocked_backends! {
+    async fn a_payment_after_the_lease_ended_is_refused_by_its_end_date(app, clock, |_| {}) {
+        create_payor(&app, CORPORATION, person("payor-jane")).await;
+        let address = request_address(&app, CORPORATION_ACCOUNT, "payor-jane", "INV-END", Some("50.00")).await;
+        let address_id = address["id"].as_str().unwrap();
+        let body = pay_through(&app, app.key(), address_id, "5.00").await;
+        assert!(body["errors"].is_null(), "within the lease: {body}");
+
+        clock.advance(chrono::Duration::days(7) + chrono::Duration::minutes(1));
+        let body = pay_through(&app, app.key(), address_id, "5.00").await;
+        assert_eq!(error_codes(&body), ["CUSTOMER_CANNOT_TRANSACT"], "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["reason"], "LEASE_ENDED", "{body}");
+        assert_eq!(balances(&app, app.key(), CORPORATION_ACCOUNT).await, ("5.00".into(), "5.00".into()));
+    }
 }

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::harness::{TestApp, both_backends, error_codes};
+use crate::harness::{TestApp, both_backends, clocked_backends, error_codes};
 
 /// A fresh idempotency key.
 fn new_key() -> String {
@@ -634,50 +634,6 @@ both_backends! {
         assert_eq!(incoming.len(), 1, "{incoming:?}");
         assert_ledger_consistent(&app).await;
     }
-}
-
-/// Tests on a server whose clock stands still until the test moves it (`$clock`).
-macro_rules! clocked_backends {
-    ($(async fn $name:ident($app:ident, $clock:ident, $configure:expr) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-                use std::sync::Arc;
-                #[allow(unused_imports)]
-                use layer2::clock::{Clock as _, ManualClock};
-                use layer2::server::ServerSettings;
-
-                async fn start(backend: $crate::harness::Backend) -> Option<(TestApp, Arc<ManualClock>)> {
-                    let clock = ManualClock::starting_now();
-                    let shared = clock.clone();
-                    let configure: fn(&mut ServerSettings) = $configure;
-                    let app = TestApp::start_configured(backend, move |s| {
-                        s.clock = shared;
-                        configure(s);
-                    })
-                    .await?;
-                    Some((app, clock))
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    let ($app, $clock) = start($crate::harness::Backend::Sqlite)
-                        .await
-                        .expect("SQLite is always available");
-                    $body
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Some(($app, $clock)) = start($crate::harness::Backend::Postgres).await else {
-                        return;
-                    };
-                    $body
-                }
-            }
-        )*
-    };
 }
 
 clocked_backends! {
