@@ -24,6 +24,17 @@ pub enum Written<T> {
     Replayed(uuid::Uuid),
 }
 
+impl<T> Written<T> {
+    /// The result of a unit of work run without an idempotency key, which cannot be a
+    /// replay.
+    pub fn done(self) -> OpResult<T> {
+        match self {
+            Self::Done(done) => Ok(done),
+            Self::Replayed(_) => Err(OpError::internal(&"a write without a key was replayed")),
+        }
+    }
+}
+
 /// An idempotency key and what it is to name: the request it belongs to (operation and a
 /// hash of its content) and the object it will produce.
 #[derive(Debug, Clone)]

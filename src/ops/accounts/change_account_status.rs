@@ -10,7 +10,7 @@ use crate::domain::validation::Problems;
 use crate::ops::customers::{check_updatable, locked_status, transition_refusal};
 use crate::ops::money::expire_transfers::settle_due_of;
 use crate::ops::money::find_account;
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::accounts::{Account, AccountStatusChange};
@@ -35,10 +35,7 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Account> {
     problems.required_text("reason", &input.reason, 500);
     problems.required_text("updatedBy", &input.updated_by, 200);
     OpError::check(problems.into_errors())?;
-    match uow::unit!(cx, None, tx => change(tx, cx, &input).await)? {
-        Written::Done(account) => Ok(account),
-        Written::Replayed(_) => Err(OpError::internal(&"changeAccountStatus has no key")),
-    }
+    uow::unit!(cx, None, tx => change(tx, cx, &input).await)?.done()
 }
 
 fn close_refusal(refusal: crate::domain::account::CloseRefusal) -> OpError {

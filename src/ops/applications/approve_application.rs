@@ -10,7 +10,7 @@ use crate::ops::applications::review_application::{check_reason, for_review, rec
 use crate::ops::applications::{
     changed_meanwhile, check_review, record, requirements_now, write_error,
 };
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::accounts::Account;
@@ -107,10 +107,7 @@ pub async fn approve(
     let made = onboarded(cx, before)?;
     let written =
         uow::unit!(cx, None, tx => write(tx, cx, before, &made, reason, start_review).await)?;
-    match written {
-        Written::Done(after) => Ok((after, made.customer)),
-        Written::Replayed(_) => Err(OpError::internal(&"an approval has no key")),
-    }
+    written.done().map(|after| (after, made.customer))
 }
 
 /// The body. The application is claimed first (its version bumped), so that of two

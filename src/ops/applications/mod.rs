@@ -377,8 +377,5 @@ pub async fn save_edit(
     let written = crate::ops::uow::unit!(cx, None, tx => {
         write_edit(tx, cx, &before, &customer_id, draft.clone(), reason).await
     })?;
-    match written {
-        crate::ops::uow::Written::Done(after) => Ok(after),
-        crate::ops::uow::Written::Replayed(_) => Err(OpError::internal(&"an edit has no key")),
-    }
+    written.done()
 }

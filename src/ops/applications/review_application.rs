@@ -10,7 +10,7 @@ use crate::domain::validation::Problems;
 use crate::ops::applications::{
     REASON_MAX, changed_meanwhile, check_review, load, operator_only, record,
 };
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::applications::Application;
@@ -251,10 +251,7 @@ pub async fn review_move(
         record(tx, cx, &after, Some(from), reason).await?;
         OpResult::Ok(after.clone())
     })?;
-    match written {
-        Written::Done(after) => Ok(after),
-        Written::Replayed(_) => Err(OpError::internal(&"a review move has no key")),
-    }
+    written.done()
 }
 
 /// Records the review's start when a move takes the application through PROCESSING.

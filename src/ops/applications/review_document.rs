@@ -8,7 +8,7 @@ use crate::domain::validation::Problems;
 use crate::ops::applications::changed_meanwhile;
 use crate::ops::applications::operator_only;
 use crate::ops::applications::review_application::for_review;
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::applications::Application;
@@ -67,8 +67,5 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Application> {
         }
         OpResult::Ok(after.clone())
     })?;
-    match written {
-        Written::Done(after) => Ok(after),
-        Written::Replayed(_) => Err(OpError::internal(&"a verdict has no key")),
-    }
+    written.done()
 }

@@ -5,7 +5,7 @@
 use crate::domain::application::requirements::document_slots;
 use crate::domain::ids::{ApplicationId, DocumentId};
 use crate::ops::applications::{editable, write_edit};
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::applications::{Application, NewFile};
@@ -56,8 +56,5 @@ pub async fn run(
         )
         .await
     })?;
-    match written {
-        Written::Done(after) => Ok(after),
-        Written::Replayed(_) => Err(OpError::internal(&"an upload has no key")),
-    }
+    written.done()
 }

@@ -5,7 +5,7 @@ use crate::domain::client::Environment;
 use crate::domain::ids::ClientId;
 use crate::domain::validation::Problems;
 use crate::ops::clients::platform_only;
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::clients::Client;
@@ -26,10 +26,7 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Client> {
     let mut problems = Problems::new();
     problems.required_text("name", input.name.trim(), 200);
     OpError::check(problems.into_errors())?;
-    match uow::unit!(cx, None, tx => write(tx, cx, &input).await)? {
-        Written::Done(client) => Ok(client),
-        Written::Replayed(_) => Err(OpError::internal(&"creating a client has no key")),
-    }
+    uow::unit!(cx, None, tx => write(tx, cx, &input).await)?.done()
 }
 
 /// The body, for operations that create a client with more in one transaction (the seed).

@@ -5,7 +5,7 @@ use crate::auth::ApiKeySecret;
 use crate::db::Conn;
 use crate::domain::ids::ClientId;
 use crate::ops::clients::platform_only;
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::api_keys::ApiKey;
@@ -18,10 +18,8 @@ pub async fn mint(
 ) -> OpResult<ApiKeySecret> {
     platform_only(cx)?;
     let key = ApiKeySecret::generate();
-    match uow::unit!(cx, None, tx => write(tx, cx, client, label.clone(), &key).await)? {
-        Written::Done(()) => Ok(key),
-        Written::Replayed(_) => Err(OpError::internal(&"minting a key has no key")),
-    }
+    uow::unit!(cx, None, tx => write(tx, cx, client, label.clone(), &key).await)?.done()?;
+    Ok(key)
 }
 
 /// The body, for operations that mint a key with more in one transaction (the seed).
@@ -43,10 +41,7 @@ pub async fn write(
 /// Revokes the active key with this prefix; `false` when there is none.
 pub async fn revoke(cx: &Cx<'_>, prefix: &str) -> OpResult<bool> {
     platform_only(cx)?;
-    match uow::unit!(cx, None, tx => OpResult::Ok(store::api_keys::revoke(tx, prefix).await?))? {
-        Written::Done(revoked) => Ok(revoked),
-        Written::Replayed(_) => Err(OpError::internal(&"revoking a key has no key")),
-    }
+    uow::unit!(cx, None, tx => OpResult::Ok(store::api_keys::revoke(tx, prefix).await?))?.done()
 }
 
 /// Every key (without secrets).

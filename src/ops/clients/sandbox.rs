@@ -7,8 +7,8 @@ use crate::db::types::Timestamp;
 use crate::domain::client::Environment;
 use crate::domain::ids::ClientId;
 use crate::ops::clients::{create_client, keys, platform_only};
-use crate::ops::uow::{self, Written};
-use crate::ops::{Cx, OpError, OpResult};
+use crate::ops::uow;
+use crate::ops::{Cx, OpResult};
 use crate::store;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
@@ -35,14 +35,13 @@ pub async fn create(
     platform_only(cx)?;
     let key = ApiKeySecret::generate();
     let written = uow::unit!(cx, None, tx => seed(tx, cx, customers, only_if_empty, &key).await)?;
-    match written {
-        Written::Done(made) => Ok(made.map(|(client, customers)| Sandbox {
+    written.done().map(|made| {
+        made.map(|(client, customers)| Sandbox {
             client,
             key,
             customers,
-        })),
-        Written::Replayed(_) => Err(OpError::internal(&"seeding has no key")),
-    }
+        })
+    })
 }
 
 /// The body of [`create`].
@@ -89,10 +88,7 @@ pub async fn add_customers(cx: &Cx<'_>, customers: &[Customer]) -> OpResult<()> 
         }
         OpResult::Ok(())
     })?;
-    match written {
-        Written::Done(()) => Ok(()),
-        Written::Replayed(_) => Err(OpError::internal(&"seeding has no key")),
-    }
+    written.done()
 }
 
 fn seed_note(reason: &'static str) -> ChangeNote<'static> {

@@ -8,7 +8,7 @@ use crate::domain::status::{CustomerStatus, check_transition};
 use crate::domain::validation::Problems;
 use crate::ops::customers::{check_note, find_customer, lost_race, stale, transition_refusal};
 use crate::ops::money::expire_transfers::settle_overdue_of_customer;
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::accounts::AccountStatusChange;
@@ -49,10 +49,7 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Customer> {
         updated_by: &input.updated_by,
         actor: cx.principal.actor(),
     };
-    match uow::unit!(cx, None, tx => change(tx, cx, &customer, to, &note).await)? {
-        Written::Done(moved) => Ok(moved),
-        Written::Replayed(_) => Err(OpError::internal(&"changeCustomerStatus has no key")),
-    }
+    uow::unit!(cx, None, tx => change(tx, cx, &customer, to, &note).await)?.done()
 }
 
 /// The body: the compare-and-set on the status and version the rule was weighed on, the

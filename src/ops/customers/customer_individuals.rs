@@ -7,7 +7,7 @@ use crate::domain::customer::{IndividualType, PersonDetails, check_total_ownersh
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::validation::{FieldError, Problems};
 use crate::ops::customers::{check_note, check_updatable, find_customer, lost_race};
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::customer_individuals::{Individual, IndividualId};
@@ -29,7 +29,7 @@ pub struct Input<'a> {
 
 /// Adds a person; the customer afterwards and the person.
 pub async fn add(cx: &Cx<'_>, input: Input<'_>) -> OpResult<(Customer, Individual)> {
-    let customer = load(cx, &input).await?;
+    let (customer, people) = load(cx, &input).await?;
     let mut problems = Problems::new();
     check_note(&mut problems, &input.reason, &input.updated_by);
     let mut details = PersonDetails::default();
@@ -44,7 +44,7 @@ pub async fn add(cx: &Cx<'_>, input: Input<'_>) -> OpResult<(Customer, Individua
         created_at: cx.now,
         updated_at: cx.now,
     };
-    save(cx, &input, customer, person, None, problems).await
+    save(cx, &input, (customer, &people), person, None, problems).await
 }
 
 /// Changes the person `id` (from `Customer.individuals`): only what the edit gives changes.
@@ -53,22 +53,17 @@ pub async fn update(
     id: uuid::Uuid,
     input: Input<'_>,
 ) -> OpResult<(Customer, Individual)> {
-    let customer = load(cx, &input).await?;
-    let people = {
-        let mut pooled = cx.db.conn().await?;
-        store::customer_individuals::list_for_customers(
-            &mut pooled.conn(),
-            &cx.scope(),
-            &[customer.id],
-        )
-        .await?
-    };
-    let before = people.into_iter().find(|p| p.id.0 == id).ok_or_else(|| {
-        OpError::NotFound(format!(
-            "no such individual on customer {:?}",
-            input.customer_id
-        ))
-    })?;
+    let (customer, people) = load(cx, &input).await?;
+    let before = people
+        .iter()
+        .find(|p| p.id.0 == id)
+        .cloned()
+        .ok_or_else(|| {
+            OpError::NotFound(format!(
+                "no such individual on customer {:?}",
+                input.customer_id
+            ))
+        })?;
     let mut problems = Problems::new();
     check_note(&mut problems, &input.reason, &input.updated_by);
     let mut person = before.clone();
@@ -77,21 +72,36 @@ pub async fn update(
     }
     person.details = person.details.normalise();
     person.updated_at = cx.now;
-    save(cx, &input, customer, person, Some(before), problems).await
+    save(
+        cx,
+        &input,
+        (customer, &people),
+        person,
+        Some(before),
+        problems,
+    )
+    .await
 }
 
-async fn load(cx: &Cx<'_>, input: &Input<'_>) -> OpResult<Customer> {
-    let mut pooled = cx.db.conn().await?;
-    find_customer(&mut pooled.conn(), cx, &input.customer_id, input.client).await
+/// The customer and its people as stored, read once on one connection.
+async fn load(cx: &Cx<'_>, input: &Input<'_>) -> OpResult<(Customer, Vec<Individual>)> {
+    let mut pooled = cx.db.read().await?;
+    let mut conn = pooled.conn();
+    let customer = find_customer(&mut conn, cx, &input.customer_id, input.client).await?;
+    let people =
+        store::customer_individuals::list_for_customers(&mut conn, &cx.scope(), &[customer.id])
+            .await?;
+    Ok((customer, people))
 }
 
 /// The shared path: kind and update rule, then every problem at once (input, the person's
-/// rules, the ownership total), then the compare-and-set save. `before` is the person as
-/// stored, when changing one.
+/// rules, the ownership total), then the compare-and-set save. `people` are the customer's
+/// as read; `before` is the person as stored, when changing one. The save's version check
+/// refuses it when anything changed since that read.
 async fn save(
     cx: &Cx<'_>,
     input: &Input<'_>,
-    customer: Customer,
+    (customer, people): (Customer, &[Individual]),
     person: Individual,
     before: Option<Individual>,
     mut problems: Problems,
@@ -104,16 +114,7 @@ async fn save(
     }
     check_updatable(customer.status, cx.principal.role())?;
     problems.extend(person.details.check("input", cx.now.0.date_naive()));
-    let others = {
-        let mut pooled = cx.db.conn().await?;
-        store::customer_individuals::list_for_customers(
-            &mut pooled.conn(),
-            &cx.scope(),
-            &[customer.id],
-        )
-        .await?
-    };
-    let owners = others
+    let owners = people
         .iter()
         .filter(|p| p.id != person.id)
         .map(|p| &p.details)
@@ -153,8 +154,5 @@ async fn save(
             .await?
             .ok_or_else(|| OpError::internal(&"the customer vanished inside its transaction"))
     })?;
-    match written {
-        Written::Done(after) => Ok((after, person)),
-        Written::Replayed(_) => Err(OpError::internal(&"a person's change has no key")),
-    }
+    written.done().map(|after| (after, person))
 }

@@ -4,7 +4,7 @@
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::validation::{FieldError, Problems};
 use crate::ops::customers::{check_details, check_note, check_updatable, find_customer, stale};
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::customers::{ChangeLogEntry, Customer, Details};
@@ -72,8 +72,5 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Customer> {
             None => Err(crate::ops::customers::lost_race(tx, cx, &before).await),
         }
     })?;
-    match written {
-        Written::Done(customer) => Ok(customer),
-        Written::Replayed(_) => Err(OpError::internal(&"updateCustomer has no key")),
-    }
+    written.done()
 }

@@ -7,7 +7,7 @@ use crate::domain::patch::Patch;
 use crate::domain::payor::PayorDetails;
 use crate::ops::customers::{check_updatable, find_customer, locked_status};
 use crate::ops::payors::not_found;
-use crate::ops::uow::{self, Written};
+use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
 use crate::store;
 use crate::store::payors::Payor;
@@ -62,10 +62,7 @@ pub struct Input {
 
 /// Changes the payor; a change to nothing returns it as it is, writing nothing.
 pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Payor> {
-    match uow::unit!(cx, None, tx => update(tx, cx, &input).await)? {
-        Written::Done(payor) => Ok(payor),
-        Written::Replayed(_) => Err(OpError::internal(&"updatePayor has no idempotency key")),
-    }
+    uow::unit!(cx, None, tx => update(tx, cx, &input).await)?.done()
 }
 
 async fn update(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input) -> OpResult<Payor> {
