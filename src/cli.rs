@@ -87,6 +87,7 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         transfer_validity: Duration::from_secs(args.transfer_validity_secs),
         expiry_sweep_interval: Duration::from_millis(args.expiry_sweep_ms),
         idempotency_retention: Duration::from_secs(args.idempotency_retention_days * 24 * 3600),
+        event_retention: Duration::from_secs(args.event_retention_days * 24 * 3600),
         clock: crate::clock::system(),
         limits: Limits {
             max_depth: u64::from(args.max_depth),

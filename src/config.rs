@@ -241,6 +241,11 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub idempotency_retention_days: u64,
 
+    /// How long an event is kept (and readable by the `events` query), in days.
+    #[arg(long, env = "LAYER2_EVENT_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub event_retention_days: u64,
+
     /// Deepest selection set a query may nest (GraphiQL's introspection needs about 15).
     #[arg(long, env = "LAYER2_MAX_DEPTH", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(15..=64))]

@@ -17,6 +17,7 @@ use crate::domain::customer::{
     CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, Sensitive,
     UsResidencyStatus,
 };
+use crate::domain::event::{EventId, EventType, SubjectKind};
 use crate::domain::ids::{
     AccountHistoryId, AccountKey, ApiKeyId, ApplicationId, ApplicationIndividualId, ClientId,
     CustomerKey, DocumentId, LedgerEntryId, PaymentAddressId, PayorKey, PostingId, StatusHistoryId,
@@ -141,10 +142,13 @@ text_enum_sql!(
     DocumentStatus,
     FieldStatus,
     ApplicationErrorCode,
+    EventType,
+    SubjectKind,
 );
 
 uuid_sql!(
     ClientId,
+    EventId,
     ApiKeyId,
     CustomerKey,
     StatusHistoryId,

@@ -393,6 +393,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::PortableUuid;
+
+    event_sequences (client_id) {
+        client_id -> PortableUuid,
+        last_sequence -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    events (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        sequence -> Nullable<BigInt>,
+        event_type -> Text,
+        occurred_at -> PortableTimestamp,
+        subject_kind -> Text,
+        subject_id -> PortableUuid,
+        customer_ref -> Nullable<Text>,
+        account_ref -> Nullable<Text>,
+        changes -> Text,
+        actor -> Text,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(api_keys -> clients (client_id));
 diesel::joinable!(customers -> clients (client_id));
 diesel::joinable!(customer_status_history -> customers (customer_id));
@@ -434,4 +465,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_transactions,
     ledger_entries,
     idempotency_keys,
+    event_sequences,
+    events,
 );

@@ -5,6 +5,7 @@ pub mod account;
 pub mod application;
 pub mod client;
 pub mod customer;
+pub mod event;
 pub mod ids;
 pub mod ledger;
 pub mod money;

@@ -17,6 +17,28 @@ pub struct PayorDetails {
 }
 
 impl PayorDetails {
+    /// The API names of the fields whose values differ between `self` and `other`.
+    pub fn changed_fields(&self, other: &Self) -> Vec<String> {
+        let pairs = [
+            ("firstName", &self.first_name, &other.first_name),
+            ("middleName", &self.middle_name, &other.middle_name),
+            ("lastName", &self.last_name, &other.last_name),
+            ("companyName", &self.company_name, &other.company_name),
+            ("emailAddress", &self.email_address, &other.email_address),
+            ("phoneNumber", &self.phone_number, &other.phone_number),
+            ("state", &self.state, &other.state),
+        ];
+        let mut changed: Vec<String> = pairs
+            .iter()
+            .filter(|(_, a, b)| a != b)
+            .map(|(name, _, _)| (*name).to_owned())
+            .collect();
+        if self.country_code != other.country_code {
+            changed.push("countryCode".into());
+        }
+        changed
+    }
+
     /// Whether this payor is a company (it has a company name) rather than a person.
     pub fn is_company(&self) -> bool {
         self.company_name.is_some()

@@ -20,6 +20,7 @@ use crate::domain::client::{Actor, Environment};
 use crate::domain::customer::{
     CorporateEntityType, CustomerType, EmploymentStatus, IndividualType, UsResidencyStatus,
 };
+use crate::domain::event::EventType;
 use crate::domain::ledger::{CategoryType, TransactionStatus, TransactionType};
 use crate::domain::status::CustomerStatus;
 use crate::domain::transfer::TransferStatus;
@@ -155,6 +156,7 @@ graphql_enums!(
     DocumentStatus,
     FieldStatus,
     ApplicationErrorCode,
+    EventType,
 );
 
 #[cfg(test)]
@@ -196,6 +198,7 @@ mod tests {
         graphql_names_match(DocumentStatus::ALL, |v| v.as_str());
         graphql_names_match(FieldStatus::ALL, |v| v.as_str());
         graphql_names_match(ApplicationErrorCode::ALL, |v| v.as_str());
+        graphql_names_match(EventType::ALL, |v| v.as_str());
     }
 
     #[test]

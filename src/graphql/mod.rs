@@ -7,6 +7,7 @@ pub mod customers;
 mod enums;
 pub mod error;
 mod error_codes;
+pub mod events;
 pub mod limits;
 pub mod loaders;
 pub mod money;
@@ -43,6 +44,7 @@ pub struct Query(
     money::AccountQuery,
     money::PayorQuery,
     money::TransferQuery,
+    events::EventQuery,
 );
 
 /// Every change the API offers.
@@ -85,12 +87,15 @@ pub struct RequestContext {
     pub throttle: std::sync::Arc<limits::throttle::Throttle>,
     /// What the request cost, for the response's `extensions.cost`.
     pub cost: std::sync::Arc<limits::CostRecord>,
+    /// The request's id (`X-Request-Id`), recorded on the events it causes.
+    pub request_id: Option<String>,
 }
 
 impl RequestContext {
     /// The context of one operation of this request, at the clock's time now.
     pub fn cx(&self) -> crate::ops::Cx<'_> {
         crate::ops::Cx::new(&self.db, &self.principal, &*self.clock, &self.settings)
+            .for_request(self.request_id.as_deref())
     }
 }
 

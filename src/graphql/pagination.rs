@@ -104,6 +104,11 @@ pub fn encode_cursor<T: Serialize>(position: &T) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).unwrap_or_default())
 }
 
+/// The sequence inside an event log cursor, if it is one.
+pub fn decode_sequence(cursor: &str) -> Option<i64> {
+    decode_cursor::<i64>(cursor).filter(|sequence| *sequence >= 0)
+}
+
 fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Option<T> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor.as_bytes()).ok()?;
     serde_json::from_slice(&bytes).ok()

@@ -49,8 +49,18 @@ impl NodeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "A global id, as returned in an object's `id` field.")] id: ID,
     ) -> ApiResult<Option<Node>> {
-        let rc = request(ctx)?;
         let (kind, key) = node::decode(&id)?;
+        find_node(request(ctx)?, kind, key).await
+    }
+}
+
+/// The object of `kind` with internal key `key`, if the caller may see it.
+pub async fn find_node(
+    rc: &super::RequestContext,
+    kind: NodeKind,
+    key: uuid::Uuid,
+) -> ApiResult<Option<Node>> {
+    {
         let scope = rc.principal.scope();
         let mut pooled = rc.db.read().await?;
         let conn = &mut pooled.conn();

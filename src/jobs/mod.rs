@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use crate::ops::App;
 
-/// How many transfers, and how many idempotency keys, one pass handles at most.
+/// How many transfers, idempotency keys and events one pass handles at most.
 const BATCH: i64 = 500;
 
 /// Every `interval`, for as long as the server runs: expires overdue transfers (releasing
-/// their holds) and deletes idempotency keys past their retention.
+/// their holds) and deletes idempotency keys and events past their retention.
 pub async fn sweep(app: App, interval: Duration) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -24,6 +24,11 @@ pub async fn sweep(app: App, interval: Duration) {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "deleted idempotency keys past their retention"),
             Err(error) => tracing::warn!(?error, "idempotency key sweep failed"),
+        }
+        match crate::ops::events::sweep(&app, BATCH).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "deleted events past their retention"),
+            Err(error) => tracing::warn!(?error, "event sweep failed"),
         }
     }
 }

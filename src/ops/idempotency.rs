@@ -11,11 +11,8 @@ pub async fn sweep(app: &App, limit: i64) -> OpResult<usize> {
     let retention = chrono::Duration::from_std(cx.settings.idempotency_retention)
         .map_err(|e| OpError::internal(&e.to_string()))?;
     let before = crate::db::types::Timestamp(cx.now.0 - retention);
-    let written = uow::unit!(&cx, None, tx => {
+    uow::unit!(&cx, None, tx => {
         Ok::<_, OpError>(store::idempotency::sweep(tx, before, limit).await?)
-    })?;
-    match written {
-        uow::Written::Done(deleted) => Ok(deleted),
-        uow::Written::Replayed(_) => Ok(0),
-    }
+    })?
+    .done()
 }

@@ -15,6 +15,7 @@ pub mod accounts;
 pub mod applications;
 pub mod clients;
 pub mod customers;
+pub mod events;
 pub mod money;
 pub mod payors;
 
@@ -34,6 +35,8 @@ pub struct Settings {
     pub transfer_validity: Duration,
     /// How long an idempotency key is kept (a retry after that is a new request).
     pub idempotency_retention: Duration,
+    /// How long an event is kept (readable by `events`) before it is swept.
+    pub event_retention: Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             max_document_bytes: 10 * 1024 * 1024,
             transfer_validity: Duration::from_secs(300),
             idempotency_retention: Duration::from_secs(30 * 24 * 3600),
+            event_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct Cx<'a> {
     pub principal: &'a Principal,
     pub now: Timestamp,
     pub settings: &'a Settings,
+    /// The request that asked for the operation (recorded on its events), if any.
+    pub request_id: Option<&'a str>,
 }
 
 impl<'a> Cx<'a> {
@@ -85,7 +91,13 @@ impl<'a> Cx<'a> {
             principal,
             now: Timestamp::from_datetime(clock.now()),
             settings,
+            request_id: None,
         }
+    }
+
+    /// The same context, on behalf of the request `request_id`.
+    pub fn for_request(self, request_id: Option<&'a str>) -> Self {
+        Self { request_id, ..self }
     }
 
     /// The data the caller may reach.

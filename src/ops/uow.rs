@@ -182,6 +182,7 @@ macro_rules! unit {
                 Ok(pooled) => pooled,
                 Err(error) => break 'uow Err(error.into()),
             };
+            let turn = cx.db.write_turn().await;
             let outcome = $crate::ops::uow::transaction!(&mut pooled.conn(), $tx => {
                 if let Some(key) = key {
                     if let Some(result) = $crate::ops::uow::claim($tx, cx, key).await? {
@@ -189,11 +190,15 @@ macro_rules! unit {
                     }
                 }
                 let done = $body?;
+                // Last: number this transaction's events (the counter stays locked until
+                // the commit that follows).
+                $crate::store::events::seal($tx).await?;
                 Ok($crate::ops::uow::Written::Done(done))
             });
             match outcome {
                 Err($crate::ops::OpError::Contended(why)) if attempt < $crate::ops::uow::MAX_ATTEMPTS => {
                     tracing::debug!(%why, attempt, "transaction given up by the database; retrying");
+                    drop(turn);
                     drop(pooled);
                     attempt += 1;
                     $crate::ops::uow::backoff(attempt).await;

@@ -389,6 +389,10 @@ async fn execute(
         .clone()
         .or_else(|| operation_name_in(&request.query));
     let cost = Arc::new(CostRecord::default());
+    let request_id = req
+        .extensions()
+        .get::<super::request_log::RequestId>()
+        .map(|id| id.0.clone());
     let request = crate::graphql::loaders::attach(request, &state.db, principal.scope()).data(
         RequestContext {
             principal,
@@ -400,6 +404,7 @@ async fn execute(
             upload_slots: state.upload_slots.clone(),
             throttle: state.throttle.clone(),
             cost: cost.clone(),
+            request_id: request_id.clone(),
         },
     );
     let schema = match principal.environment() {
@@ -449,6 +454,11 @@ async fn execute(
         }
     };
     report_cost(&mut response, &cost);
+    if let Some(id) = request_id {
+        response
+            .extensions
+            .insert("requestId".into(), async_graphql::Value::String(id));
+    }
     let error_codes: Vec<String> = response
         .errors
         .iter()

@@ -38,6 +38,8 @@ pub struct ServerSettings {
     pub expiry_sweep_interval: Duration,
     /// How long an idempotency key is kept.
     pub idempotency_retention: Duration,
+    /// How long an event is kept.
+    pub event_retention: Duration,
     /// Where every operation reads the time (the system's, or a test's).
     pub clock: crate::clock::SharedClock,
     pub limits: Limits,
@@ -65,6 +67,7 @@ impl ServerSettings {
             transfer_validity: Duration::from_secs(300),
             expiry_sweep_interval: Duration::from_secs(5),
             idempotency_retention: crate::ops::Settings::default().idempotency_retention,
+            event_retention: crate::ops::Settings::default().event_retention,
             clock: crate::clock::system(),
             limits: Limits::default(),
             // Tests drive many requests from one key; those about allowances set their own.
@@ -158,6 +161,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             max_document_bytes: settings.max_document_bytes,
             transfer_validity: settings.transfer_validity,
             idempotency_retention: settings.idempotency_retention,
+            event_retention: settings.event_retention,
         }),
     };
     let state = web::Data::new(AppState {

@@ -6,8 +6,10 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
 use crate::domain::tenancy::{Caller, Principal};
@@ -53,6 +55,33 @@ fn summarize(codes: &[String]) -> String {
     clip(&summary.join(","), MAX_ERRORS_CHARS).into_owned()
 }
 
+/// The id of one request: the client's `X-Request-Id` when it sent a usable one (1 to 128
+/// characters of letters, digits, `-`, `_`, `.`, `:`), else a new UUID. It is returned in
+/// the `X-Request-Id` header and `extensions.requestId`, logged, and recorded on the events
+/// the request caused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+/// The header a request id travels in.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+impl RequestId {
+    /// The client's id when usable, else a new one.
+    pub fn from_header(value: Option<&HeaderValue>) -> Self {
+        let usable = value
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| (1..=128).contains(&v.len()))
+            .filter(|v| {
+                v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+            });
+        match usable {
+            Some(id) => Self(id.to_owned()),
+            None => Self(uuid::Uuid::now_v7().to_string()),
+        }
+    }
+}
+
 pub async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -60,7 +89,15 @@ pub async fn log_request(
     let started = Instant::now();
     let method = clip(req.method().as_str(), MAX_CLIENT_CHARS).into_owned();
     let path = clip(req.path(), MAX_CLIENT_CHARS).into_owned();
-    let result = next.call(req).await;
+    let request_id = RequestId::from_header(req.headers().get(&REQUEST_ID));
+    req.extensions_mut().insert(request_id.clone());
+    let mut result = next.call(req).await;
+    if let Ok(response) = &mut result
+        && let Ok(value) = HeaderValue::from_str(&request_id.0)
+    {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    let request_id = request_id.0;
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     match &result {
         Ok(response) => {
@@ -91,20 +128,20 @@ pub async fn log_request(
             if degraded {
                 tracing::warn!(
                     target: "layer2::request",
-                    %method, %path, status, duration_ms, operation, caller, errors,
+                    %method, %path, status, duration_ms, operation, caller, errors, request_id,
                     "request"
                 );
             } else {
                 tracing::info!(
                     target: "layer2::request",
-                    %method, %path, status, duration_ms, operation, caller, errors,
+                    %method, %path, status, duration_ms, operation, caller, errors, request_id,
                     "request"
                 );
             }
         }
         Err(error) => {
             let error = clip(&error.to_string(), MAX_CLIENT_CHARS).into_owned();
-            tracing::warn!(target: "layer2::request", %method, %path, duration_ms, error, "request failed");
+            tracing::warn!(target: "layer2::request", %method, %path, duration_ms, error, request_id, "request failed");
         }
     }
     result

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod clients;
 pub mod customer_individuals;
 pub mod customers;
+pub mod events;
 pub mod idempotency;
 pub mod ledger;
 pub mod payment_addresses;

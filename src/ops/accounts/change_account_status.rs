@@ -8,6 +8,7 @@ use crate::domain::ids::ClientId;
 use crate::domain::status::{AccountStatus, check_transition};
 use crate::domain::validation::Problems;
 use crate::ops::customers::{check_updatable, locked_status, transition_refusal};
+use crate::ops::events;
 use crate::ops::money::expire_transfers::settle_due_of;
 use crate::ops::money::find_account;
 use crate::ops::uow;
@@ -81,6 +82,9 @@ async fn change(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input) -> OpResult<Accou
     };
     let entry = AccountStatusChange::new(account.id, account.client_id, from, to, &note, cx.now);
     if let Some(moved) = store::accounts::move_status(tx, &scope, &account, to, &entry).await? {
+        let customer = events::customer_ref(tx, cx, account.customer_id).await?;
+        let subject = (&account, customer.as_str());
+        events::account_status_changed(tx, cx, subject, to.as_str(), &input.reason, None).await?;
         return Ok(moved);
     }
     // Tell a concurrent change and money that arrived meanwhile apart.

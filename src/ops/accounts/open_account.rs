@@ -8,6 +8,7 @@ use crate::domain::status::AccountStatus;
 use crate::domain::validation::{Problems, check_external_id};
 use crate::ops::accounts::check_asset_type;
 use crate::ops::customers::{check_updatable, find_customer, locked_status};
+use crate::ops::events;
 use crate::ops::money::check_idempotency_key;
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
@@ -101,7 +102,10 @@ async fn open(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input, id: AccountKey) -> 
         frozen_from: None,
     };
     match store::accounts::insert(tx, &cx.scope(), &account).await {
-        Ok(()) => Ok(account),
+        Ok(()) => {
+            events::account_opened(tx, cx, &account, &customer.external_id).await?;
+            Ok(account)
+        }
         Err(store::StoreError::AlreadyExists(_)) => Err(OpError::AlreadyExists {
             message: format!(
                 "an account with accountId {:?} already exists",

@@ -159,6 +159,8 @@ async fn write(
     store::accounts::insert(tx, &scope, &made.account)
         .await
         .map_err(taken)?;
+    crate::ops::events::customer_created(tx, cx, &made.customer).await?;
+    crate::ops::events::account_opened(tx, cx, &made.account, &made.customer.external_id).await?;
     let after = store::applications::Application {
         status: ApplicationStatus::Approved,
         customer_id: Some(made.customer.id),

@@ -3,6 +3,7 @@
 
 use crate::domain::application::ApplicationStatus;
 use crate::domain::application::documents::DocumentStatus;
+use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ApplicationId, DocumentId};
 use crate::domain::validation::Problems;
 use crate::ops::applications::changed_meanwhile;
@@ -65,6 +66,18 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Application> {
                 "the application has no uploaded document with this id".into(),
             ));
         }
+        let happened = Happened::new(
+            EventType::DocumentReviewed,
+            SubjectKind::ApplicationDocument,
+            input.document.0,
+        )
+        .customer(&before.customer_external_id)
+        .status(None, input.verdict.as_str());
+        let happened = match note {
+            Some(note) => happened.reason(note),
+            None => happened,
+        };
+        crate::ops::events::emit(tx, cx, before.client_id, happened).await?;
         OpResult::Ok(after.clone())
     })?;
     written.done()

@@ -3,6 +3,7 @@
 //! settles like any edit.
 
 use crate::domain::application::requirements::document_slots;
+use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ApplicationId, DocumentId};
 use crate::ops::applications::{editable, write_edit};
 use crate::ops::uow;
@@ -46,6 +47,13 @@ pub async fn run(
         .ok_or_else(|| OpError::internal(&"the document's requirement vanished"))?;
     let written = uow::unit!(cx, None, tx => {
         store::applications::put_file(tx, &cx.scope(), before, &slot, file, cx.now).await?;
+        let happened = Happened::new(
+            EventType::DocumentUploaded,
+            SubjectKind::ApplicationDocument,
+            input.document.0,
+        )
+        .customer(&before.customer_external_id);
+        crate::ops::events::emit(tx, cx, before.client_id, happened).await?;
         write_edit(
             tx,
             cx,

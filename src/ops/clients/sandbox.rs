@@ -71,6 +71,8 @@ async fn seed(
     for (customer, account) in customers(client.id, cx.now) {
         store::customers::insert(tx, &scope, &customer, &note).await?;
         store::accounts::insert(tx, &scope, &account).await?;
+        crate::ops::events::customer_created(tx, cx, &customer).await?;
+        crate::ops::events::account_opened(tx, cx, &account, &customer.external_id).await?;
         created.push(customer);
     }
     Ok(Some((client, created)))

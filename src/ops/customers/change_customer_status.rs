@@ -3,10 +3,12 @@
 
 use crate::db::Conn;
 use crate::domain::account::{Cascade, CloseRefusal, check_close};
+use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::status::{CustomerStatus, check_transition};
 use crate::domain::validation::Problems;
 use crate::ops::customers::{check_note, find_customer, lost_race, stale, transition_refusal};
+use crate::ops::events;
 use crate::ops::money::expire_transfers::settle_overdue_of_customer;
 use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
@@ -76,6 +78,15 @@ async fn change(
     else {
         return Err(lost_race(tx, cx, customer).await);
     };
+    let happened = Happened::new(
+        EventType::CustomerStatusChanged,
+        SubjectKind::Customer,
+        customer.id.0,
+    )
+    .customer(&customer.external_id)
+    .status(Some(customer.status.as_str()), to.as_str())
+    .reason(note.reason);
+    events::emit(tx, cx, customer.client_id, happened).await?;
     cascade(tx, cx, customer, to, note).await?;
     Ok(moved)
 }
@@ -122,6 +133,8 @@ async fn cascade(
         let entry =
             AccountStatusChange::new(key, account.client_id, account.status, status, note, cx.now);
         store::accounts::set_cascaded(tx, &scope, &account, status, frozen_from, &entry).await?;
+        let subject = (&account, customer.external_id.as_str());
+        events::account_status_changed(tx, cx, subject, status.as_str(), note.reason, None).await?;
     }
     Ok(())
 }

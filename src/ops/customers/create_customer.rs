@@ -10,6 +10,7 @@ use crate::domain::status::CustomerStatus;
 use crate::domain::validation::{Problems, check_external_id};
 use crate::ops::accounts::check_asset_type;
 use crate::ops::customers::{already_exists, check_details};
+use crate::ops::events;
 use crate::ops::money::check_idempotency_key;
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
@@ -179,7 +180,11 @@ async fn create(
         store::accounts::insert(tx, &scope, &account).await
     };
     match inserted.await {
-        Ok(()) => Ok(customer),
+        Ok(()) => {
+            events::customer_created(tx, cx, &customer).await?;
+            events::account_opened(tx, cx, &account, &customer.external_id).await?;
+            Ok(customer)
+        }
         Err(store::StoreError::AlreadyExists(constraint)) => Err(taken(&constraint)),
         Err(other) => Err(other.into()),
     }

@@ -7,8 +7,8 @@ use crate::domain::customer::{IndividualType, PersonDetails, check_total_ownersh
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::validation::{FieldError, Problems};
 use crate::ops::customers::{check_note, check_updatable, find_customer, lost_race};
-use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
+use crate::ops::{events, uow};
 use crate::store;
 use crate::store::customer_individuals::{Individual, IndividualId};
 use crate::store::customers::{ChangeLogEntry, Customer, Details};
@@ -150,9 +150,12 @@ async fn save(
                 input.customer_id
             )));
         }
-        store::customers::find(tx, &scope, customer.id)
+        let after = store::customers::find(tx, &scope, customer.id)
             .await?
-            .ok_or_else(|| OpError::internal(&"the customer vanished inside its transaction"))
+            .ok_or_else(|| OpError::internal(&"the customer vanished inside its transaction"))?;
+        let field = [format!("individuals.{}", person.id)];
+        events::customer_updated(tx, cx, &after, &field, &input.reason).await?;
+        OpResult::Ok(after)
     })?;
     written.done().map(|after| (after, person))
 }

@@ -4,8 +4,8 @@
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::validation::{FieldError, Problems};
 use crate::ops::customers::{check_details, check_note, check_updatable, find_customer, stale};
-use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
+use crate::ops::{events, uow};
 use crate::store;
 use crate::store::customers::{ChangeLogEntry, Customer, Details};
 
@@ -68,7 +68,10 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Customer> {
     let written = uow::unit!(cx, None, tx => {
         let scope = cx.scope();
         match store::customers::update_details(tx, &scope, &updated, before.version, &log).await? {
-            Some(saved) => Ok(saved),
+            Some(saved) => {
+                events::customer_updated(tx, cx, &saved, &changed, &input.reason).await?;
+                Ok(saved)
+            }
             None => Err(crate::ops::customers::lost_race(tx, cx, &before).await),
         }
     })?;

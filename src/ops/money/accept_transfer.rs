@@ -119,5 +119,7 @@ async fn execute(tx: &mut Conn<'_>, cx: &Cx<'_>, id: TransferId) -> OpResult<Tra
         };
         return Err(refusals::posting(tx, &scope, refused, side).await);
     }
+    let from = Some(TransferStatus::Requested);
+    crate::ops::events::transfer_moved(tx, cx, &transfer, from, None).await?;
     Ok(transfer)
 }

@@ -158,5 +158,6 @@ async fn create(
     if let Err(refused) = posted {
         return Err(refusals::posting(tx, &scope, refused, |_| Some("source")).await);
     }
+    crate::ops::events::transfer_moved(tx, cx, &transfer, None, None).await?;
     Ok(transfer)
 }

@@ -45,6 +45,8 @@ pub async fn end(
     if let Err(refused) = released {
         return Err(refusals::posting(tx, &scope, refused, |_| None).await);
     }
+    let from = Some(TransferStatus::Requested);
+    crate::ops::events::transfer_moved(tx, cx, &transfer, from, rejection_reason).await?;
     Ok(transfer)
 }
 

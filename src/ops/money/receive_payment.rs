@@ -6,9 +6,11 @@ use rust_decimal::Decimal;
 
 use crate::db::Conn;
 use crate::domain::client::Environment;
+use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, PaymentAddressId, TransactionId};
 use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
 use crate::domain::validation::Problems;
+use crate::ops::events;
 use crate::ops::money::{check_idempotency_key, find_account, minor_units, refusals};
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
@@ -186,5 +188,11 @@ async fn receive(
         )
         .await?;
     }
+    let customer = events::customer_ref(tx, cx, account.customer_id).await?;
+    let happened = Happened::new(EventType::PaymentConfirmed, SubjectKind::Transaction, id.0)
+        .customer(&customer)
+        .account(&account.external_id)
+        .status(None, TransactionStatus::Posted.as_str());
+    events::emit(tx, cx, account.client_id, happened).await?;
     Ok(id)
 }

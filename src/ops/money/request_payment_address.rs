@@ -8,10 +8,12 @@ use rust_decimal::Decimal;
 use crate::db::Conn;
 use crate::db::types::Timestamp;
 use crate::domain::account::ProductId;
+use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, PaymentAddressId};
 use crate::domain::payment_address::{Lease, wallet_address};
 use crate::domain::status::check_transact;
 use crate::domain::validation::Problems;
+use crate::ops::events;
 use crate::ops::money::{
     cannot_transact, check_idempotency_key, find_account, minor_units, owner_of,
 };
@@ -147,5 +149,13 @@ async fn issue(
         cx.now,
     )
     .await?;
+    let happened = Happened::new(
+        EventType::PaymentAddressCreated,
+        SubjectKind::PaymentAddress,
+        address.id.0,
+    )
+    .customer(&customer.external_id)
+    .account(&account.external_id);
+    events::emit(tx, cx, address.client_id, happened).await?;
     Ok(address)
 }

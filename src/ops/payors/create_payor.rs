@@ -2,10 +2,12 @@
 //! idempotency key a retry returns the first payor.
 
 use crate::db::Conn;
+use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, PayorKey};
 use crate::domain::payor::PayorDetails;
 use crate::domain::validation::{Problems, check_external_id};
 use crate::ops::customers::{check_updatable, find_customer, locked_status};
+use crate::ops::events;
 use crate::ops::money::check_idempotency_key;
 use crate::ops::uow::{self, Idempotency, Written};
 use crate::ops::{Cx, OpError, OpResult};
@@ -86,7 +88,12 @@ async fn create(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input, id: PayorKey) -> 
         version: 1,
     };
     match store::payors::insert(tx, &cx.scope(), &payor).await {
-        Ok(()) => Ok(payor),
+        Ok(()) => {
+            let happened = Happened::new(EventType::PayorCreated, SubjectKind::Payor, payor.id.0)
+                .customer(&customer.external_id);
+            events::emit(tx, cx, payor.client_id, happened).await?;
+            Ok(payor)
+        }
         Err(store::StoreError::AlreadyExists(_)) => Err(OpError::AlreadyExists {
             message: format!(
                 "the customer already has a payor with payorId {:?}",

@@ -2,10 +2,12 @@
 //! rules, under the customer's update rule.
 
 use crate::db::Conn;
+use crate::domain::event::{Change, EventType, Happened, SubjectKind};
 use crate::domain::ids::ClientId;
 use crate::domain::patch::Patch;
 use crate::domain::payor::PayorDetails;
 use crate::ops::customers::{check_updatable, find_customer, locked_status};
+use crate::ops::events;
 use crate::ops::payors::not_found;
 use crate::ops::uow;
 use crate::ops::{Cx, OpError, OpResult};
@@ -83,5 +85,11 @@ async fn update(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input) -> OpResult<Payor
     if details == current.details() {
         return Ok(current);
     }
-    Ok(store::payors::update(tx, &scope, &current, details, cx.now).await?)
+    let fields = current.details().changed_fields(&details);
+    let updated = store::payors::update(tx, &scope, &current, details, cx.now).await?;
+    let happened = Happened::new(EventType::PayorUpdated, SubjectKind::Payor, updated.id.0)
+        .customer(&customer.external_id)
+        .changes(fields.iter().map(|f| Change::named(f)).collect());
+    events::emit(tx, cx, updated.client_id, happened).await?;
+    Ok(updated)
 }
