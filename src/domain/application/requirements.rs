@@ -11,7 +11,9 @@ use chrono::NaiveDate;
 
 use super::documents::{DocumentStatus, DocumentType};
 use super::{CustomerDraft, Draft};
-use crate::domain::customer::{CorporateEntityType, IndividualType, check_total_ownership};
+use crate::domain::customer::{
+    CorporateEntityType, CorporationDetails, IndividualType, check_total_ownership,
+};
 use crate::domain::ids::{ApplicationId, ApplicationIndividualId, DocumentId};
 use crate::domain::value_enum::value_enum;
 use fields::{field_requirements, incomplete, missing_fields, missing_person_fields};
@@ -134,34 +136,8 @@ pub fn requirements(draft: &Draft, cx: &Context<'_>) -> Requirements {
 
     let mut application_errors = Vec::new();
     if let CustomerDraft::Corporation(corporation) = &draft.customer {
-        let has = |role| {
-            draft
-                .individuals
-                .iter()
-                .any(|p| p.details.individual_type.contains(&role))
-        };
-        if draft.individuals.is_empty() {
-            application_errors.push(ApplicationErrorCode::MissingPerson);
-        }
-        if !has(IndividualType::Officer) {
-            application_errors.push(ApplicationErrorCode::MissingOfficer);
-        }
-        let owners_optional = matches!(
-            corporation.corporate_entity_type,
-            Some(CorporateEntityType::CCorpPublic | CorporateEntityType::NonProfit)
-        );
-        if !owners_optional && !has(IndividualType::BeneficialOwner) {
-            application_errors.push(ApplicationErrorCode::MissingBeneficialOwner);
-        }
-        for e in check_total_ownership(
-            "individuals.percentageOwnership",
-            draft
-                .individuals
-                .iter()
-                .filter_map(|p| p.details.ownership_basis_points),
-        ) {
-            field_errors.push(incomplete(e.field, e.message));
-        }
+        application_errors = missing_people(draft, corporation);
+        field_errors.extend(ownership_problems(draft));
     }
 
     let slots = document_slots(cx.application, draft);
@@ -193,6 +169,46 @@ pub fn requirements(draft: &Draft, cx: &Context<'_>) -> Requirements {
         documents,
         individuals,
     }
+}
+
+/// What a corporation's people lack as a whole: anyone at all, an officer, and a beneficial
+/// owner unless its entity type needs none.
+fn missing_people(draft: &Draft, corporation: &CorporationDetails) -> Vec<ApplicationErrorCode> {
+    let mut application_errors = Vec::new();
+    let has = |role| {
+        draft
+            .individuals
+            .iter()
+            .any(|p| p.details.individual_type.contains(&role))
+    };
+    if draft.individuals.is_empty() {
+        application_errors.push(ApplicationErrorCode::MissingPerson);
+    }
+    if !has(IndividualType::Officer) {
+        application_errors.push(ApplicationErrorCode::MissingOfficer);
+    }
+    let owners_optional = matches!(
+        corporation.corporate_entity_type,
+        Some(CorporateEntityType::CCorpPublic | CorporateEntityType::NonProfit)
+    );
+    if !owners_optional && !has(IndividualType::BeneficialOwner) {
+        application_errors.push(ApplicationErrorCode::MissingBeneficialOwner);
+    }
+    application_errors
+}
+
+/// The people's ownership shares taken together, as field errors.
+fn ownership_problems(draft: &Draft) -> Vec<FieldRequirement> {
+    check_total_ownership(
+        "individuals.percentageOwnership",
+        draft
+            .individuals
+            .iter()
+            .filter_map(|p| p.details.ownership_basis_points),
+    )
+    .into_iter()
+    .map(|e| incomplete(e.field, e.message))
+    .collect()
 }
 
 /// The status of a slot from the stored documents.
