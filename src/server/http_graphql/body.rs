@@ -99,7 +99,7 @@ async fn post_multipart(
     state: &AppState,
     req: &HttpRequest,
     content_type: String,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> HttpResponse {
     // The operations and map parts are small; the slack lets a file of exactly the limit
     // through to the resolver, which enforces the limit to the byte.
@@ -122,22 +122,7 @@ async fn post_multipart(
     if declared.is_some_and(|n| n > part_limit + state.body_limit) {
         return too_large();
     }
-    // actix's payload is not Send and the parser needs a Send reader: forward the chunks
-    // over a small channel from a local task, which stops when the parser stops reading.
-    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(4);
-    actix_web::rt::spawn(async move {
-        while let Some(chunk) = payload.next().await {
-            let item = chunk.map_err(|e| std::io::Error::other(e.to_string()));
-            let failed = item.is_err();
-            if sender.send(item).await.is_err() || failed {
-                break;
-            }
-        }
-    });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
-    let reader = futures_util::TryStreamExt::into_async_read(Box::pin(stream));
+    let reader = send_reader(payload);
     let options = async_graphql::http::MultipartOptions::default()
         .max_file_size(part_limit)
         .max_num_files(1);
@@ -178,4 +163,24 @@ async fn post_multipart(
             &format!("the multipart request could not be read: {error}"),
         ),
     }
+}
+
+/// The payload as the `Send` reader the multipart parser needs. actix's payload is not
+/// `Send`: a local task forwards its chunks over a small channel, and stops when the parser
+/// stops reading.
+fn send_reader(mut payload: web::Payload) -> impl futures_util::AsyncRead + Send {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(4);
+    actix_web::rt::spawn(async move {
+        while let Some(chunk) = payload.next().await {
+            let item = chunk.map_err(|e| std::io::Error::other(e.to_string()));
+            let failed = item.is_err();
+            if sender.send(item).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    });
+    futures_util::TryStreamExt::into_async_read(Box::pin(stream))
 }
