@@ -4,6 +4,7 @@
 
 use crate::db::Conn;
 use crate::db::types::Timestamp;
+use crate::domain::application::ApplicationStatus;
 use crate::domain::client::Actor;
 use crate::domain::event::{Change, EventId, EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, CustomerKey};
@@ -12,6 +13,7 @@ use crate::domain::transfer::TransferStatus;
 use crate::ops::{App, Cx, OpError, OpResult, target_client, uow};
 use crate::store;
 use crate::store::accounts::Account;
+use crate::store::applications::Application;
 use crate::store::customers::Customer;
 use crate::store::events::{Event, Filter, SubjectId};
 use crate::store::transfers::Transfer;
@@ -200,4 +202,35 @@ pub async fn transfer_moved(
         happened.actor = Some(Actor::System);
     }
     emit(tx, cx, transfer.client_id, happened).await
+}
+
+/// The event of `application` having reached its status (from `from`; created when `None`).
+pub async fn application_moved(
+    tx: &mut Conn<'_>,
+    cx: &Cx<'_>,
+    application: &Application,
+    from: Option<ApplicationStatus>,
+    reason: &str,
+) -> OpResult<()> {
+    let event_type = match (from, application.status) {
+        (None, _) => EventType::ApplicationCreated,
+        (Some(_), ApplicationStatus::Incomplete) => EventType::ApplicationIncomplete,
+        (Some(_), ApplicationStatus::ReadyForSubmission) => {
+            EventType::ApplicationReadyForSubmission
+        }
+        (Some(_), ApplicationStatus::Submitted) => EventType::ApplicationSubmitted,
+        (Some(_), ApplicationStatus::Processing) => EventType::ApplicationProcessing,
+        (Some(_), ApplicationStatus::ChangesRequested) => EventType::ApplicationChangeRequested,
+        (Some(_), ApplicationStatus::Rejected) => EventType::ApplicationRejected,
+        (Some(_), ApplicationStatus::Approved) => EventType::ApplicationApproved,
+    };
+    let happened = Happened::new(event_type, SubjectKind::Application, application.id.0)
+        .customer(&application.customer_external_id)
+        .status(
+            from.map(ApplicationStatus::as_str),
+            application.status.as_str(),
+        )
+        .reason(reason)
+        .by(crate::ops::applications::actor(cx));
+    emit(tx, cx, application.client_id, happened).await
 }

@@ -1,18 +1,22 @@
 //! What still blocks an application's submission, all of it at once: missing or invalid
 //! fields, missing people, documents, and the reviewer's open change requests.
 
+mod fields;
+mod slots;
+
+pub use fields::{customer_problems, person_problems};
+pub use slots::{DocumentSlot, DocumentState, document_slots};
+
 use chrono::NaiveDate;
 
-use super::documents::{
-    DocumentStatus, DocumentType, IDENTITY_ALTERNATIVES, describe_alternatives, requirement_id,
-};
-use super::{ChangeRequest, CustomerDraft, Draft};
+use super::documents::{DocumentStatus, DocumentType};
+use super::{CustomerDraft, Draft};
 use crate::domain::customer::{
-    CorporateEntityType, IndividualType, PersonDetails, check_total_ownership,
+    CorporateEntityType, CorporationDetails, IndividualType, check_total_ownership,
 };
 use crate::domain::ids::{ApplicationId, ApplicationIndividualId, DocumentId};
-use crate::domain::validation::FieldError;
 use crate::domain::value_enum::value_enum;
+use fields::{field_requirements, incomplete, missing_fields, missing_person_fields};
 
 value_enum! {
     /// Where a field of an application stands (the platform's field statuses).
@@ -92,214 +96,6 @@ impl Requirements {
     }
 }
 
-/// A stored document's state, as far as the requirements care.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentState {
-    pub id: DocumentId,
-    pub status: DocumentStatus,
-    pub review_note: Option<String>,
-}
-
-/// A document the application asks for: who it is for, which kind, and the alternatives it
-/// belongs to (any one complete alternative satisfies the group).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentSlot {
-    pub id: DocumentId,
-    pub individual_id: Option<ApplicationIndividualId>,
-    pub document: DocumentType,
-    pub alternatives: &'static [&'static [DocumentType]],
-    /// False for a supporting document the client may add (and the reviewer may then ask to
-    /// replace) but need not.
-    pub required: bool,
-}
-
-impl DocumentSlot {
-    /// What the slot asks for, in words.
-    pub fn description(&self) -> String {
-        if !self.required {
-            "optional supporting document".to_owned()
-        } else if self.alternatives.len() > 1 {
-            describe_alternatives(self.alternatives)
-        } else {
-            "is required".to_owned()
-        }
-    }
-}
-
-use DocumentType::*;
-
-const INCORPORATION: &[&[DocumentType]] = &[&[IncorporationDocuments]];
-/// Supporting documents an individual may add (proof of address, of income, of authority).
-const INDIVIDUAL_SUPPORTING: &[&[DocumentType]] = &[&[
-    UtilityBill,
-    LeaseAgreement,
-    SocialSecurityCard,
-    FinancialStatement,
-    PowerOfAttorney,
-]];
-/// Supporting documents a corporation may add.
-const CORPORATION_SUPPORTING: &[&[DocumentType]] = &[&[
-    AnnualReport,
-    FinancialStatement,
-    PartnershipAgreement,
-    LlcAgreement,
-    PowerOfAttorney,
-    UtilityBill,
-    LeaseAgreement,
-]];
-
-/// Whether a person must prove their identity: officers and beneficial owners.
-fn needs_identity(person: &PersonDetails) -> bool {
-    person
-        .individual_type
-        .iter()
-        .any(|t| matches!(t, IndividualType::Officer | IndividualType::BeneficialOwner))
-}
-
-/// Every document the application asks for now (an individual's identity; a corporation's
-/// incorporation documents and the identity of each officer and owner), then the supporting
-/// documents it accepts.
-pub fn document_slots(application: ApplicationId, draft: &Draft) -> Vec<DocumentSlot> {
-    type Group = (
-        Option<ApplicationIndividualId>,
-        &'static [&'static [DocumentType]],
-        bool,
-    );
-    let mut groups: Vec<Group> = Vec::new();
-    match &draft.customer {
-        CustomerDraft::Individual(_) => {
-            groups.push((None, IDENTITY_ALTERNATIVES, true));
-            groups.push((None, INDIVIDUAL_SUPPORTING, false));
-        }
-        CustomerDraft::Corporation(_) => {
-            groups.push((None, INCORPORATION, true));
-            for person in &draft.individuals {
-                if needs_identity(&person.details) {
-                    groups.push((Some(person.id), IDENTITY_ALTERNATIVES, true));
-                }
-            }
-            groups.push((None, CORPORATION_SUPPORTING, false));
-        }
-    }
-    groups
-        .into_iter()
-        .flat_map(|(individual_id, alternatives, required)| {
-            alternatives
-                .iter()
-                .flat_map(|set| set.iter())
-                .map(move |&document| DocumentSlot {
-                    id: requirement_id(application, individual_id, document),
-                    individual_id,
-                    document,
-                    alternatives,
-                    required,
-                })
-        })
-        .collect()
-}
-
-/// Fields the platform needs before it can review (ours, where it does not publish them).
-fn missing_fields(customer: &CustomerDraft) -> Vec<&'static str> {
-    let mut missing = Vec::new();
-    let mut need = |present: bool, field: &'static str| {
-        if !present {
-            missing.push(field);
-        }
-    };
-    match customer {
-        CustomerDraft::Individual(d) => {
-            need(!d.first_name.trim().is_empty(), "firstName");
-            need(!d.last_name.trim().is_empty(), "lastName");
-            need(d.email_address.is_some(), "emailAddress");
-            need(d.telephone_number.is_some(), "telephoneNumber");
-            need(d.mailing_address.is_some(), "mailingAddress");
-            need(d.tax_reference_number.is_some(), "taxReferenceNumber");
-            need(d.nationality.is_some(), "nationality");
-            need(d.date_of_birth.is_some(), "dateOfBirth");
-        }
-        CustomerDraft::Corporation(d) => {
-            need(!d.registered_name.trim().is_empty(), "registeredName");
-            need(d.registered_number.is_some(), "registeredNumber");
-            need(d.registered_address.is_some(), "registeredAddress");
-            need(
-                d.country_of_incorporation.is_some(),
-                "countryOfIncorporation",
-            );
-            need(d.corporate_entity_type.is_some(), "corporateEntityType");
-            need(d.established_on.is_some(), "establishedOn");
-        }
-    }
-    missing
-}
-
-/// The fields every attached person needs.
-fn missing_person_fields(person: &PersonDetails) -> Vec<&'static str> {
-    let mut missing = Vec::new();
-    for (present, field) in [
-        (!person.individual_type.is_empty(), "individualType"),
-        (!person.first_name.trim().is_empty(), "firstName"),
-        (!person.last_name.trim().is_empty(), "lastName"),
-        (person.date_of_birth.is_some(), "dateOfBirth"),
-        (person.nationality.is_some(), "nationality"),
-        (person.mailing_address.is_some(), "mailingAddress"),
-    ] {
-        if !present {
-            missing.push(field);
-        }
-    }
-    missing
-}
-
-/// The rules broken by values that are given (a blank required name counts as missing, not
-/// as broken): what an edit is refused for.
-pub fn customer_problems(customer: &CustomerDraft, today: NaiveDate) -> Vec<FieldError> {
-    let missing = missing_fields(customer);
-    let errors = match customer {
-        CustomerDraft::Individual(d) => d.check("", today),
-        CustomerDraft::Corporation(d) => d.check("", today),
-    };
-    errors
-        .into_iter()
-        .filter(|e| !missing.contains(&e.field.as_str()))
-        .collect()
-}
-
-/// The rules broken by a person's given values (see [`customer_problems`]).
-pub fn person_problems(person: &PersonDetails, today: NaiveDate) -> Vec<FieldError> {
-    let missing = missing_person_fields(person);
-    person
-        .check("", today)
-        .into_iter()
-        .filter(|e| !missing.contains(&e.field.as_str()))
-        .collect()
-}
-
-fn incomplete(field_name: impl Into<String>, description: impl Into<String>) -> FieldRequirement {
-    FieldRequirement {
-        field_name: field_name.into(),
-        field_status: FieldStatus::Incomplete,
-        description: description.into(),
-    }
-}
-
-fn field_requirements(
-    missing: Vec<&'static str>,
-    problems: Vec<FieldError>,
-    requests: impl Iterator<Item = ChangeRequest>,
-) -> Vec<FieldRequirement> {
-    let mut out: Vec<FieldRequirement> = missing
-        .into_iter()
-        .map(|field| incomplete(field, "is required"))
-        .collect();
-    out.extend(problems.into_iter().map(|e| incomplete(e.field, e.message)));
-    out.extend(requests.map(|r| FieldRequirement {
-        field_name: r.field_name,
-        field_status: FieldStatus::ChangesRequested,
-        description: r.description,
-    }));
-    out
-}
-
 /// The facts outside the draft that the requirements depend on.
 pub struct Context<'a> {
     pub application: ApplicationId,
@@ -340,34 +136,8 @@ pub fn requirements(draft: &Draft, cx: &Context<'_>) -> Requirements {
 
     let mut application_errors = Vec::new();
     if let CustomerDraft::Corporation(corporation) = &draft.customer {
-        let has = |role| {
-            draft
-                .individuals
-                .iter()
-                .any(|p| p.details.individual_type.contains(&role))
-        };
-        if draft.individuals.is_empty() {
-            application_errors.push(ApplicationErrorCode::MissingPerson);
-        }
-        if !has(IndividualType::Officer) {
-            application_errors.push(ApplicationErrorCode::MissingOfficer);
-        }
-        let owners_optional = matches!(
-            corporation.corporate_entity_type,
-            Some(CorporateEntityType::CCorpPublic | CorporateEntityType::NonProfit)
-        );
-        if !owners_optional && !has(IndividualType::BeneficialOwner) {
-            application_errors.push(ApplicationErrorCode::MissingBeneficialOwner);
-        }
-        for e in check_total_ownership(
-            "individuals.percentageOwnership",
-            draft
-                .individuals
-                .iter()
-                .filter_map(|p| p.details.ownership_basis_points),
-        ) {
-            field_errors.push(incomplete(e.field, e.message));
-        }
+        application_errors = missing_people(draft, corporation);
+        field_errors.extend(ownership_problems(draft));
     }
 
     let slots = document_slots(cx.application, draft);
@@ -399,6 +169,46 @@ pub fn requirements(draft: &Draft, cx: &Context<'_>) -> Requirements {
         documents,
         individuals,
     }
+}
+
+/// What a corporation's people lack as a whole: anyone at all, an officer, and a beneficial
+/// owner unless its entity type needs none.
+fn missing_people(draft: &Draft, corporation: &CorporationDetails) -> Vec<ApplicationErrorCode> {
+    let mut application_errors = Vec::new();
+    let has = |role| {
+        draft
+            .individuals
+            .iter()
+            .any(|p| p.details.individual_type.contains(&role))
+    };
+    if draft.individuals.is_empty() {
+        application_errors.push(ApplicationErrorCode::MissingPerson);
+    }
+    if !has(IndividualType::Officer) {
+        application_errors.push(ApplicationErrorCode::MissingOfficer);
+    }
+    let owners_optional = matches!(
+        corporation.corporate_entity_type,
+        Some(CorporateEntityType::CCorpPublic | CorporateEntityType::NonProfit)
+    );
+    if !owners_optional && !has(IndividualType::BeneficialOwner) {
+        application_errors.push(ApplicationErrorCode::MissingBeneficialOwner);
+    }
+    application_errors
+}
+
+/// The people's ownership shares taken together, as field errors.
+fn ownership_problems(draft: &Draft) -> Vec<FieldRequirement> {
+    check_total_ownership(
+        "individuals.percentageOwnership",
+        draft
+            .individuals
+            .iter()
+            .filter_map(|p| p.details.ownership_basis_points),
+    )
+    .into_iter()
+    .map(|e| incomplete(e.field, e.message))
+    .collect()
 }
 
 /// The status of a slot from the stored documents.

@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{is_external_id, load_customer, target_client};
-use crate::domain::ids::CustomerKey;
+use crate::domain::ids::{ClientId, CustomerKey};
 use crate::domain::tenancy::Scope;
 use crate::domain::time::Timestamp;
 use crate::domain::validation::Problems;
@@ -120,19 +120,7 @@ impl CustomerQuery {
             CustomerOrderField::CustomerId => CustomerOrder::CustomerId,
         };
         let descending = order_by.direction == OrderDirection::Desc;
-        let cursor_field = if page.direction == Direction::Forward {
-            "after"
-        } else {
-            "before"
-        };
-        let position = page
-            .decode_cursor::<CursorData>()?
-            .map(|data| {
-                data.into_cursor(order).ok_or_else(|| {
-                    ApiError::bad_input(cursor_field, "this cursor belongs to another ordering")
-                })
-            })
-            .transpose()?;
+        let position = position(&page, order)?;
 
         let filter = filter.unwrap_or_default();
         let mut problems = Problems::new();
@@ -147,18 +135,7 @@ impl CustomerQuery {
                 None => return Ok(CustomerConnection::empty(rc.principal.scope())),
             },
         };
-        let store_filter = CustomerFilter {
-            client_id: client_filter,
-            customer_type: filter.customer_type,
-            statuses: filter.status,
-            accredited_investor: filter.accredited_investor,
-            created_at_or_after: filter.created_after.map(Timestamp::from_datetime),
-            created_before: filter.created_before.map(Timestamp::from_datetime),
-            search: filter
-                .search
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().to_owned()),
-        };
+        let store_filter = store_filter(filter, client_filter);
         let store_page = CustomerPage {
             order,
             // Reading backwards is reading the reverse order forwards, then flipping.
@@ -183,6 +160,40 @@ impl CustomerQuery {
             filter: Some(store_filter),
             scope,
         })
+    }
+}
+
+/// Where a page of customers starts: the request's cursor, refused when it belongs to another
+/// ordering than `order`.
+fn position(page: &PageRequest, order: CustomerOrder) -> ApiResult<Option<CustomerCursor>> {
+    let cursor_field = if page.direction == Direction::Forward {
+        "after"
+    } else {
+        "before"
+    };
+    page.decode_cursor::<CursorData>()?
+        .map(|data| {
+            data.into_cursor(order).ok_or_else(|| {
+                ApiError::bad_input(cursor_field, "this cursor belongs to another ordering")
+            })
+        })
+        .transpose()
+}
+
+/// The store's filter for a checked `filter` and the client to list (a blank search is
+/// none; a search is trimmed).
+fn store_filter(filter: CustomerFilterInput, client_id: Option<ClientId>) -> CustomerFilter {
+    CustomerFilter {
+        client_id,
+        customer_type: filter.customer_type,
+        statuses: filter.status,
+        accredited_investor: filter.accredited_investor,
+        created_at_or_after: filter.created_after.map(Timestamp::from_datetime),
+        created_before: filter.created_before.map(Timestamp::from_datetime),
+        search: filter
+            .search
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().to_owned()),
     }
 }
 

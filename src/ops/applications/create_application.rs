@@ -134,7 +134,6 @@ async fn create(tx: &mut Conn<'_>, cx: &Cx<'_>, new: &Application) -> OpResult<A
     store::applications::insert(tx, &cx.scope(), &created, &entry)
         .await
         .map_err(|e| write_error(e, &new.customer_external_id))?;
-    crate::ops::applications::application_moved(tx, cx, &created, None, "createApplication")
-        .await?;
+    crate::ops::events::application_moved(tx, cx, &created, None, "createApplication").await?;
     Ok(created)
 }

@@ -193,39 +193,7 @@ pub async fn record(
 ) -> OpResult<()> {
     let entry = history_entry(cx, application, from, reason);
     store::applications::record(tx, &entry).await?;
-    application_moved(tx, cx, application, from, reason).await
-}
-
-/// The event of `application` having reached its status (from `from`; created when `None`).
-pub async fn application_moved(
-    tx: &mut Conn<'_>,
-    cx: &Cx<'_>,
-    application: &Application,
-    from: Option<ApplicationStatus>,
-    reason: &str,
-) -> OpResult<()> {
-    use crate::domain::event::{EventType, Happened, SubjectKind};
-    let event_type = match (from, application.status) {
-        (None, _) => EventType::ApplicationCreated,
-        (Some(_), ApplicationStatus::Incomplete) => EventType::ApplicationIncomplete,
-        (Some(_), ApplicationStatus::ReadyForSubmission) => {
-            EventType::ApplicationReadyForSubmission
-        }
-        (Some(_), ApplicationStatus::Submitted) => EventType::ApplicationSubmitted,
-        (Some(_), ApplicationStatus::Processing) => EventType::ApplicationProcessing,
-        (Some(_), ApplicationStatus::ChangesRequested) => EventType::ApplicationChangeRequested,
-        (Some(_), ApplicationStatus::Rejected) => EventType::ApplicationRejected,
-        (Some(_), ApplicationStatus::Approved) => EventType::ApplicationApproved,
-    };
-    let happened = Happened::new(event_type, SubjectKind::Application, application.id.0)
-        .customer(&application.customer_external_id)
-        .status(
-            from.map(ApplicationStatus::as_str),
-            application.status.as_str(),
-        )
-        .reason(reason)
-        .by(actor(cx));
-    crate::ops::events::emit(tx, cx, application.client_id, happened).await
+    crate::ops::events::application_moved(tx, cx, application, from, reason).await
 }
 
 /// The history entry of a move of `application` (to its status) from `from`.

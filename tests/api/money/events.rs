@@ -134,7 +134,7 @@ both_backends! {
             let one = |w: usize| {
                 let app = &app;
                 async move {
-                    let account = if w % 2 == 0 { INDIVIDUAL_ACCOUNT } else { CORPORATION_ACCOUNT };
+                    let account = if w.is_multiple_of(2) { INDIVIDUAL_ACCOUNT } else { CORPORATION_ACCOUNT };
                     for _ in 0..5 {
                         deposit(app, app.key(), account, "1.00").await;
                     }

@@ -3,9 +3,12 @@ use chrono::{NaiveDate, Utc};
 use super::*;
 use crate::domain::account::ProductId;
 use crate::domain::application::change_requests::{clear_answered, is_known_field};
-use crate::domain::application::{AccountToOpen, ApplicationPerson, ApplicationType};
+use crate::domain::application::documents::requirement_id;
+use crate::domain::application::{
+    AccountToOpen, ApplicationPerson, ApplicationType, ChangeRequest,
+};
 use crate::domain::customer::{
-    Address, CorporationDetails, IndividualDetails, IndividualType, Sensitive,
+    Address, CorporationDetails, IndividualDetails, IndividualType, PersonDetails, Sensitive,
 };
 
 fn today() -> NaiveDate {
