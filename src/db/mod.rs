@@ -101,6 +101,10 @@ pub struct Database {
     /// instead of polling SQLite's lock on `busy_timeout` (which backs off up to 100 ms a
     /// try, so that many concurrent writers leave the lock idle). `None` on PostgreSQL.
     write_turn: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// Bumped after every unit of work this process commits, so that event followers
+    /// (webhook deliverer, subscriptions) wake at once; other replicas' commits are found by
+    /// polling.
+    committed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// One connection checked out of the pool; returned to it when dropped.
@@ -141,6 +145,7 @@ impl Database {
             health: Pools::build(settings, 1, Arc::new(AtomicU64::new(0)), Access::Read)?,
             write_turn: (settings.url.backend() == Backend::Sqlite)
                 .then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            committed: Arc::new(tokio::sync::watch::Sender::new(0)),
             statements,
             assets: Arc::default(),
         };
@@ -170,6 +175,16 @@ impl Database {
             .into_iter()
             .map(|(id, decimals)| (id, u32::try_from(decimals).unwrap_or(0)))
             .collect())
+    }
+
+    /// Says that a unit of work committed (it may have written events).
+    pub fn note_commit(&self) {
+        self.committed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that changes after each commit [`Database::note_commit`] reports.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.committed.subscribe()
     }
 
     /// Waits for this process's turn to write (SQLite; at once on PostgreSQL), held until

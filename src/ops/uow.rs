@@ -203,7 +203,12 @@ macro_rules! unit {
                     attempt += 1;
                     $crate::ops::uow::backoff(attempt).await;
                 }
-                other => break 'uow other,
+                other => {
+                    if matches!(other, Ok($crate::ops::uow::Written::Done(_))) {
+                        cx.db.note_commit();
+                    }
+                    break 'uow other;
+                }
             }
         }
     }};
