@@ -88,6 +88,15 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         expiry_sweep_interval: Duration::from_millis(args.expiry_sweep_ms),
         idempotency_retention: Duration::from_secs(args.idempotency_retention_days * 24 * 3600),
         event_retention: Duration::from_secs(args.event_retention_days * 24 * 3600),
+        webhooks: crate::ops::webhooks::WebhookSettings {
+            retry: crate::domain::webhook::RetrySchedule {
+                delays: args.webhook_retry_schedule.clone(),
+                give_up_after: args.webhook_retry_window,
+            },
+            timeout: args.webhook_timeout,
+            allow_private_addresses: args.allow_private_webhook_urls,
+        },
+        webhook_poll_interval: args.webhook_poll,
         clock: crate::clock::system(),
         limits: Limits {
             max_depth: u64::from(args.max_depth),

@@ -246,6 +246,38 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub event_retention_days: u64,
 
+    /// The delays between attempts of a failing webhook delivery (the last repeats), e.g.
+    /// `5s,1m,5m,30m,2h,5h,10h`; units ms, s, m, h, d. Jittered by up to 20% either way.
+    #[arg(long, env = "LAYER2_WEBHOOK_RETRY_SCHEDULE", default_value = "5s,1m,5m,30m,2h,5h,10h",
+          value_parser = crate::domain::webhook::RetrySchedule::parse_delays)]
+    pub webhook_retry_schedule: std::vec::Vec<std::time::Duration>,
+
+    /// How long a webhook delivery keeps failing before it is given up and its
+    /// subscription disabled (e.g. `3d`).
+    #[arg(long, env = "LAYER2_WEBHOOK_RETRY_WINDOW", default_value = "3d",
+          value_parser = crate::domain::webhook::parse_duration)]
+    pub webhook_retry_window: std::time::Duration,
+
+    /// Longest one webhook attempt may take (e.g. `10s`).
+    #[arg(long, env = "LAYER2_WEBHOOK_TIMEOUT", default_value = "10s",
+          value_parser = crate::domain::webhook::parse_duration)]
+    pub webhook_timeout: std::time::Duration,
+
+    /// How often the webhook deliverer looks for work made by other replicas and for retries
+    /// falling due (its own commits wake it at once), e.g. `1s`.
+    #[arg(long, env = "LAYER2_WEBHOOK_POLL", default_value = "1s",
+          value_parser = crate::domain::webhook::parse_duration)]
+    pub webhook_poll: std::time::Duration,
+
+    /// Allow webhook receivers on loopback, private and link-local addresses. For tests and
+    /// local development only: it lets a client's URL reach inside your network.
+    #[arg(
+        long,
+        env = "LAYER2_ALLOW_PRIVATE_WEBHOOK_URLS",
+        default_value_t = false
+    )]
+    pub allow_private_webhook_urls: bool,
+
     /// Deepest selection set a query may nest (GraphiQL's introspection needs about 15).
     #[arg(long, env = "LAYER2_MAX_DEPTH", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(15..=64))]

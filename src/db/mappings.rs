@@ -26,6 +26,10 @@ use crate::domain::ids::{
 use crate::domain::ledger::{Bucket, CategoryType, TransactionStatus, TransactionType};
 use crate::domain::status::CustomerStatus;
 use crate::domain::transfer::TransferStatus;
+use crate::domain::webhook::{
+    MessageStatus, WebhookAttemptId, WebhookDeliveryOutcome, WebhookMessageId,
+    WebhookSubscriptionId,
+};
 
 /// What `#[derive(AsExpression, FromSqlRow)]` gives a type of this crate, for a type defined
 /// elsewhere: diesel's `foreign_derive` (how diesel maps its own foreign types) derives for the
@@ -144,6 +148,8 @@ text_enum_sql!(
     ApplicationErrorCode,
     EventType,
     SubjectKind,
+    MessageStatus,
+    WebhookDeliveryOutcome,
 );
 
 uuid_sql!(
@@ -163,6 +169,9 @@ uuid_sql!(
     LedgerEntryId,
     PostingId,
     TransferId,
+    WebhookSubscriptionId,
+    WebhookMessageId,
+    WebhookAttemptId,
 );
 
 sql_value!(Text => Sensitive);

@@ -177,7 +177,7 @@ impl Database {
             .collect())
     }
 
-    /// Says that a unit of work committed (it may have written events).
+    /// Says that a unit of work that wrote events committed.
     pub fn note_commit(&self) {
         self.committed.send_modify(|n| *n = n.wrapping_add(1));
     }

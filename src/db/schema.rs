@@ -424,6 +424,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    webhook_subscriptions (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        url -> Text,
+        event_types -> Text,
+        description -> Nullable<Text>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<PortableTimestamp>,
+        event_cursor -> BigInt,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    webhook_messages (id) {
+        id -> PortableUuid,
+        subscription_id -> PortableUuid,
+        client_id -> PortableUuid,
+        event_id -> PortableUuid,
+        sequence -> BigInt,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> PortableTimestamp,
+        lease_until -> Nullable<PortableTimestamp>,
+        first_attempt_at -> Nullable<PortableTimestamp>,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    webhook_attempts (id) {
+        id -> PortableUuid,
+        message_id -> PortableUuid,
+        subscription_id -> PortableUuid,
+        client_id -> PortableUuid,
+        event_id -> PortableUuid,
+        attempt -> BigInt,
+        attempted_at -> PortableTimestamp,
+        outcome -> Text,
+        response_status -> Nullable<BigInt>,
+        latency_ms -> BigInt,
+        response_body -> Nullable<Text>,
+        error -> Nullable<Text>,
+        next_attempt_at -> Nullable<PortableTimestamp>,
+    }
+}
+
 diesel::joinable!(api_keys -> clients (client_id));
 diesel::joinable!(customers -> clients (client_id));
 diesel::joinable!(customer_status_history -> customers (customer_id));
@@ -443,6 +504,8 @@ diesel::joinable!(account_payors -> accounts (account_id));
 diesel::joinable!(account_payors -> payors (payor_id));
 diesel::joinable!(account_transactions -> accounts (account_id));
 diesel::joinable!(ledger_entries -> account_transactions (transaction_id));
+diesel::joinable!(webhook_messages -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_messages -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
@@ -467,4 +530,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     event_sequences,
     events,
+    webhook_subscriptions,
+    webhook_messages,
+    webhook_attempts,
 );

@@ -63,6 +63,11 @@ value_enum! {
         TransferCancelled = "TRANSFER_CANCELLED",
         /// A transfer passed its validity unaccepted; its hold was released.
         TransferExpired = "TRANSFER_EXPIRED",
+        /// A webhook subscription was disabled because its deliveries failed for the whole
+        /// retry window.
+        WebhookSubscriptionDisabled = "WEBHOOK_SUBSCRIPTION_DISABLED",
+        /// A test event, sent by `pingWebhookSubscription` to that subscription only.
+        Ping = "PING",
     }
 }
 
@@ -85,6 +90,8 @@ value_enum! {
         Transaction = "TRANSACTION",
         /// A transfer.
         Transfer = "TRANSFER",
+        /// A webhook subscription.
+        WebhookSubscription = "WEBHOOK_SUBSCRIPTION",
     }
 }
 

@@ -18,3 +18,4 @@ pub mod time;
 pub mod transfer;
 pub mod validation;
 pub(crate) mod value_enum;
+pub mod webhook;

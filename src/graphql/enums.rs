@@ -24,6 +24,7 @@ use crate::domain::event::EventType;
 use crate::domain::ledger::{CategoryType, TransactionStatus, TransactionType};
 use crate::domain::status::CustomerStatus;
 use crate::domain::transfer::TransferStatus;
+use crate::domain::webhook::WebhookDeliveryOutcome;
 
 /// A description as async-graphql derives it from a doc comment: each line trimmed, the
 /// whole trimmed; none without a doc comment.
@@ -157,6 +158,7 @@ graphql_enums!(
     FieldStatus,
     ApplicationErrorCode,
     EventType,
+    WebhookDeliveryOutcome,
 );
 
 #[cfg(test)]

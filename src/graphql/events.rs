@@ -26,6 +26,7 @@ fn node_kind(kind: SubjectKind) -> NodeKind {
         SubjectKind::PaymentAddress => NodeKind::PaymentAddress,
         SubjectKind::Transaction => NodeKind::Transaction,
         SubjectKind::Transfer => NodeKind::Transfer,
+        SubjectKind::WebhookSubscription => NodeKind::WebhookSubscription,
     }
 }
 
@@ -114,6 +115,26 @@ impl Event {
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
+}
+
+/// The event as a webhook's `data` carries it: every field of [`Event`] as `events` shows
+/// it, but for `subject` (the live object; fetch it with `node(id: subjectId)`).
+pub fn webhook_data(row: &EventRow) -> Result<serde_json::Value, ApiError> {
+    let changes: Vec<Change> = serde_json::from_str(&row.changes)
+        .map_err(|e| ApiError::internal(&format!("an event's changes: {e}")))?;
+    Ok(serde_json::json!({
+        "id": row.id.0.to_string(),
+        "sequence": row.sequence.unwrap_or_default(),
+        "type": row.event_type.as_str(),
+        "occurredAt": async_graphql::ScalarType::to_value(&row.occurred_at.0),
+        "subjectId": node::encode(node_kind(row.subject_kind), row.subject_id.0).0,
+        "customerId": row.customer_ref,
+        "accountId": row.account_ref,
+        "changes": changes,
+        "actor": row.actor.as_str(),
+        "reason": row.reason,
+        "requestId": row.request_id,
+    }))
 }
 
 /// One changed field of an event.

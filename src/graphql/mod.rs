@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod query;
 pub mod scalars;
 pub mod types;
+pub mod webhooks;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
 
@@ -45,6 +46,7 @@ pub struct Query(
     money::PayorQuery,
     money::TransferQuery,
     events::EventQuery,
+    webhooks::WebhookQuery,
 );
 
 /// Every change the API offers.
@@ -57,6 +59,7 @@ pub struct Mutation(
     money::PayorMutation,
     money::PaymentMutation,
     money::TransferMutation,
+    webhooks::WebhookMutation,
 );
 
 /// The schema type served on /graphql.

@@ -12,6 +12,7 @@ use super::types::client::Client;
 use super::types::customer::{Customer, CustomerIndividual};
 use super::types::money::{PaymentAddress, Transaction, Transfer};
 use super::types::payor::Payor;
+use super::webhooks::WebhookSubscription;
 
 /// The kinds of object reachable through `node(id)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +28,11 @@ pub enum NodeKind {
     PaymentAddress,
     Transaction,
     Transfer,
+    WebhookSubscription,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::Client,
         NodeKind::Customer,
         NodeKind::CustomerIndividual,
@@ -42,6 +44,7 @@ impl NodeKind {
         NodeKind::PaymentAddress,
         NodeKind::Transaction,
         NodeKind::Transfer,
+        NodeKind::WebhookSubscription,
     ];
 
     fn tag(self) -> &'static str {
@@ -57,6 +60,7 @@ impl NodeKind {
             Self::PaymentAddress => "PaymentAddress",
             Self::Transaction => "Transaction",
             Self::Transfer => "Transfer",
+            Self::WebhookSubscription => "WebhookSubscription",
         }
     }
 }
@@ -111,6 +115,7 @@ pub enum Node {
     PaymentAddress(PaymentAddress),
     Transaction(Transaction),
     Transfer(Transfer),
+    WebhookSubscription(WebhookSubscription),
 }
 
 #[cfg(test)]

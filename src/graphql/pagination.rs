@@ -109,6 +109,11 @@ pub fn decode_sequence(cursor: &str) -> Option<i64> {
     decode_cursor::<i64>(cursor).filter(|sequence| *sequence >= 0)
 }
 
+/// The position a cursor made by [`encode_cursor`] holds.
+pub fn decode_cursor_of<T: DeserializeOwned>(cursor: &str) -> Option<T> {
+    decode_cursor(cursor)
+}
+
 fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Option<T> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor.as_bytes()).ok()?;
     serde_json::from_slice(&bytes).ok()

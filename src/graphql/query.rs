@@ -157,6 +157,13 @@ pub async fn find_node(
                     None => None,
                 }
             }
+            NodeKind::WebhookSubscription => store::webhooks::find(
+                conn,
+                &scope,
+                crate::domain::webhook::WebhookSubscriptionId(key),
+            )
+            .await?
+            .map(|row| Node::WebhookSubscription(super::webhooks::WebhookSubscription(row))),
         })
     }
 }

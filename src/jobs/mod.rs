@@ -1,6 +1,8 @@
 //! The server's background jobs: loops that call operations, safe to run on every replica
 //! at once (each change they make is a compare-and-set or a bounded delete).
 
+pub mod webhooks;
+
 use std::time::Duration;
 
 use crate::ops::App;

@@ -26,6 +26,16 @@ pub async fn emit(
     client: ClientId,
     happened: Happened,
 ) -> OpResult<()> {
+    record(tx, cx, client, happened).await.map(|_| ())
+}
+
+/// [`emit`], answering the new event's id.
+pub async fn record(
+    tx: &mut Conn<'_>,
+    cx: &Cx<'_>,
+    client: ClientId,
+    happened: Happened,
+) -> OpResult<EventId> {
     let changes = serde_json::to_string(&happened.changes)
         .map_err(|e| OpError::internal(&format!("an event's changes: {e}")))?;
     let event = Event {
@@ -43,7 +53,8 @@ pub async fn emit(
         reason: happened.reason,
         request_id: cx.request_id.map(str::to_owned),
     };
-    Ok(store::events::insert(tx, &cx.scope(), &event).await?)
+    store::events::insert(tx, &cx.scope(), &event).await?;
+    Ok(event.id)
 }
 
 /// The most events one page holds.

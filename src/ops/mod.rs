@@ -18,6 +18,7 @@ pub mod customers;
 pub mod events;
 pub mod money;
 pub mod payors;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -37,6 +38,8 @@ pub struct Settings {
     pub idempotency_retention: Duration,
     /// How long an event is kept (readable by `events`) before it is swept.
     pub event_retention: Duration,
+    /// How webhooks are delivered.
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             transfer_validity: Duration::from_secs(300),
             idempotency_retention: Duration::from_secs(30 * 24 * 3600),
             event_retention: Duration::from_secs(30 * 24 * 3600),
+            webhooks: webhooks::WebhookSettings::default(),
         }
     }
 }

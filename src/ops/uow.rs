@@ -183,6 +183,8 @@ macro_rules! unit {
                 Err(error) => break 'uow Err(error.into()),
             };
             let turn = cx.db.write_turn().await;
+            // Whether the transaction wrote events: its commit then wakes event followers.
+            let evented = ::std::sync::atomic::AtomicBool::new(false);
             let outcome = $crate::ops::uow::transaction!(&mut pooled.conn(), $tx => {
                 if let Some(key) = key {
                     if let Some(result) = $crate::ops::uow::claim($tx, cx, key).await? {
@@ -192,7 +194,9 @@ macro_rules! unit {
                 let done = $body?;
                 // Last: number this transaction's events (the counter stays locked until
                 // the commit that follows).
-                $crate::store::events::seal($tx).await?;
+                if $crate::store::events::seal($tx).await? > 0 {
+                    evented.store(true, ::std::sync::atomic::Ordering::Relaxed);
+                }
                 Ok($crate::ops::uow::Written::Done(done))
             });
             match outcome {
@@ -204,7 +208,9 @@ macro_rules! unit {
                     $crate::ops::uow::backoff(attempt).await;
                 }
                 other => {
-                    if matches!(other, Ok($crate::ops::uow::Written::Done(_))) {
+                    if matches!(other, Ok($crate::ops::uow::Written::Done(_)))
+                        && evented.load(::std::sync::atomic::Ordering::Relaxed)
+                    {
                         cx.db.note_commit();
                     }
                     break 'uow other;

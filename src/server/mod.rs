@@ -40,6 +40,11 @@ pub struct ServerSettings {
     pub idempotency_retention: Duration,
     /// How long an event is kept.
     pub event_retention: Duration,
+    /// How webhooks are delivered (retry schedule, timeout, private receivers).
+    pub webhooks: crate::ops::webhooks::WebhookSettings,
+    /// How often the webhook deliverer looks for work besides this process's own commits
+    /// (other replicas' events, retries falling due).
+    pub webhook_poll_interval: Duration,
     /// Where every operation reads the time (the system's, or a test's).
     pub clock: crate::clock::SharedClock,
     pub limits: Limits,
@@ -68,6 +73,8 @@ impl ServerSettings {
             expiry_sweep_interval: Duration::from_secs(5),
             idempotency_retention: crate::ops::Settings::default().idempotency_retention,
             event_retention: crate::ops::Settings::default().event_retention,
+            webhooks: crate::ops::webhooks::WebhookSettings::default(),
+            webhook_poll_interval: Duration::from_secs(1),
             clock: crate::clock::system(),
             limits: Limits::default(),
             // Tests drive many requests from one key; those about allowances set their own.
@@ -119,6 +126,9 @@ pub struct RunningServer {
     grace: Duration,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     sweeper: tokio::task::JoinHandle<()>,
+    /// The webhook deliverer (stopped with the server; what it was sending is leased and
+    /// sent again by the next deliverer).
+    deliverer: tokio::task::JoinHandle<()>,
     db: Database,
 }
 
@@ -134,6 +144,7 @@ impl RunningServer {
         tokio::time::sleep(self.grace).await;
         self.handle.stop(true).await;
         self.sweeper.abort();
+        self.deliverer.abort();
         let result = self
             .task
             .await
@@ -162,6 +173,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             transfer_validity: settings.transfer_validity,
             idempotency_retention: settings.idempotency_retention,
             event_retention: settings.event_retention,
+            webhooks: settings.webhooks.clone(),
         }),
     };
     let state = web::Data::new(AppState {
@@ -214,6 +226,10 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
+    let deliverer = tokio::spawn(crate::jobs::webhooks::run(
+        ops.clone(),
+        settings.webhook_poll_interval,
+    ));
     let sweeper = tokio::spawn(crate::jobs::sweep(ops, settings.expiry_sweep_interval));
     Ok(RunningServer {
         addr,
@@ -222,6 +238,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         grace: settings.shutdown_grace,
         task,
         sweeper,
+        deliverer,
         db,
     })
 }

@@ -85,6 +85,21 @@ pub async fn serialize_seeding(conn: &mut Conn<'_>) -> Result<(), StoreError> {
 /// check across the customers and applications tables cannot race. SQLite's `BEGIN
 /// IMMEDIATE` already serialises writers.
 pub async fn lock_customer_ids(conn: &mut Conn<'_>, client_id: ClientId) -> Result<(), StoreError> {
+    lock(conn, client_id).await
+}
+
+/// Makes the transactions that count a client's webhook subscriptions against their limit
+/// take turns per client (as [`lock_customer_ids`]).
+pub async fn lock_subscriptions(
+    conn: &mut Conn<'_>,
+    client_id: ClientId,
+) -> Result<(), StoreError> {
+    lock(conn, client_id).await
+}
+
+/// Locks the client's row until the transaction ends (PostgreSQL; SQLite's writers already
+/// take turns).
+async fn lock(conn: &mut Conn<'_>, client_id: ClientId) -> Result<(), StoreError> {
     if let Conn::Pg(c) = conn {
         clients::table
             .filter(clients::id.eq(client_id))

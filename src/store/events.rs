@@ -67,15 +67,18 @@ pub async fn insert(tx: &mut Conn<'_>, scope: &Scope, event: &Event) -> Result<(
 /// Numbers the transaction's unsealed events (the only unsealed rows it can see: others'
 /// are uncommitted, and every transaction seals its own before commit), in the order they
 /// were made, from each client's counter. Call last, just before commit: the counter row
-/// stays locked until then.
-pub async fn seal(tx: &mut Conn<'_>) -> Result<(), StoreError> {
-    dispatch!(tx, c => {
+/// stays locked until then. How many it numbered.
+pub async fn seal(tx: &mut Conn<'_>) -> Result<usize, StoreError> {
+    let sealed = dispatch!(tx, c => {
         let pending: Vec<(EventId, ClientId)> = events::table
             .filter(events::sequence.is_null())
             .order(events::id.asc())
             .select((events::id, events::client_id))
             .load(c)
             .await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
         let mut clients: Vec<ClientId> = pending.iter().map(|(_, client)| *client).collect();
         clients.sort();
         clients.dedup();
@@ -104,8 +107,9 @@ pub async fn seal(tx: &mut Conn<'_>) -> Result<(), StoreError> {
                     .await?;
             }
         }
+        pending.len()
     });
-    Ok(())
+    Ok(sealed)
 }
 
 /// Up to `limit` sealed events of `client` after `after` (a sequence), in sequence order,
@@ -140,6 +144,22 @@ pub async fn page(
         query
             .order(events::sequence.asc())
             .limit(limit)
+            .select(Event::as_select())
+            .load(c)
+            .await?
+    });
+    Ok(found)
+}
+
+/// Events by id, those the scope reaches.
+pub async fn find_many(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    ids: &[EventId],
+) -> Result<Vec<Event>, StoreError> {
+    let found = dispatch!(conn, c => {
+        scoped!(events::table, events::client_id, scope)
+            .filter(events::id.eq_any(ids))
             .select(Event::as_select())
             .load(c)
             .await?

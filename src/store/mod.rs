@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod payment_addresses;
 pub mod payors;
 pub mod transfers;
+pub mod webhooks;
 pub mod windowed;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

@@ -7,6 +7,7 @@ mod graph;
 mod payors;
 mod rules;
 mod transfers;
+mod webhooks;
 mod write_path;
 
 use serde_json::{Value, json};
