@@ -21,8 +21,8 @@ use crate::domain::webhook::{
 };
 
 /// A subscription row. `event_types` is a JSON array of type names.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = webhook_subscriptions, treat_none_as_null = true)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_subscriptions)]
 pub struct Subscription {
     pub id: WebhookSubscriptionId,
     pub client_id: ClientId,
@@ -96,7 +96,9 @@ pub async fn insert(
     Ok(())
 }
 
-/// Writes every column of a subscription the scope reaches; false when it is gone.
+/// Writes what a client or the deliverer changes of a subscription the scope reaches (not
+/// its cursor, which only the fan-out moves); false when it is gone. Read it with
+/// [`find_for_update`] first.
 pub async fn update(
     conn: &mut Conn<'_>,
     scope: &Scope,
@@ -105,7 +107,17 @@ pub async fn update(
     ensure_in_scope(scope, row.client_id)?;
     let updated = dispatch!(conn, c => {
         diesel::update(webhook_subscriptions::table.filter(webhook_subscriptions::id.eq(row.id)))
-            .set(row)
+            .set((
+                webhook_subscriptions::url.eq(&row.url),
+                webhook_subscriptions::event_types.eq(&row.event_types),
+                webhook_subscriptions::description.eq(&row.description),
+                webhook_subscriptions::enabled.eq(row.enabled),
+                webhook_subscriptions::disabled_reason.eq(&row.disabled_reason),
+                webhook_subscriptions::secret.eq(&row.secret),
+                webhook_subscriptions::previous_secret.eq(&row.previous_secret),
+                webhook_subscriptions::previous_secret_until.eq(row.previous_secret_until),
+                webhook_subscriptions::updated_at.eq(row.updated_at),
+            ))
             .execute(c)
             .await?
     });
@@ -147,6 +159,29 @@ pub async fn find(
             .optional()?
     });
     Ok(found)
+}
+
+/// A subscription the scope reaches, locked until the transaction ends (PostgreSQL;
+/// SQLite's writers take turns), so that concurrent changes to it do not overwrite each
+/// other.
+pub async fn find_for_update(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: WebhookSubscriptionId,
+) -> Result<Option<Subscription>, StoreError> {
+    match conn {
+        Conn::Pg(c) => {
+            let row: Option<Subscription> = webhook_subscriptions::table
+                .filter(webhook_subscriptions::id.eq(id))
+                .select(Subscription::as_select())
+                .for_no_key_update()
+                .first(&mut **c)
+                .await
+                .optional()?;
+            Ok(row.filter(|r| scope.includes(r.client_id)))
+        }
+        Conn::Sqlite(_) => find(conn, scope, id).await,
+    }
 }
 
 /// A client's subscriptions, oldest first.

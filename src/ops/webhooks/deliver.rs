@@ -142,7 +142,8 @@ async fn settle(
 ) -> OpResult<()> {
     let scope = cx.scope();
     // Deleted while the attempt ran: nothing to record.
-    let Some(subscription) = store::webhooks::find(tx, &scope, message.subscription_id).await?
+    let Some(subscription) =
+        store::webhooks::find_for_update(tx, &scope, message.subscription_id).await?
     else {
         return Ok(());
     };

@@ -73,13 +73,25 @@ pub async fn managed_client(
     Ok((client, row.environment))
 }
 
-/// The subscription `id` the caller reaches, in the transaction.
+/// The subscription `id` the caller reaches.
 pub async fn find(
     tx: &mut Conn<'_>,
     cx: &Cx<'_>,
     id: WebhookSubscriptionId,
 ) -> OpResult<Subscription> {
     store::webhooks::find(tx, &cx.scope(), id)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+/// [`find`], locked until the transaction ends, for a change to it (concurrent changes then
+/// take turns instead of overwriting each other).
+pub async fn lock(
+    tx: &mut Conn<'_>,
+    cx: &Cx<'_>,
+    id: WebhookSubscriptionId,
+) -> OpResult<Subscription> {
+    store::webhooks::find_for_update(tx, &cx.scope(), id)
         .await?
         .ok_or_else(|| not_found(id))
 }

@@ -4,7 +4,7 @@
 use crate::db::Conn;
 use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::webhook::{MessageStatus, WebhookMessageId, WebhookSubscriptionId};
-use crate::ops::webhooks::find;
+use crate::ops::webhooks::lock;
 use crate::ops::{Cx, OpResult, events, uow};
 use crate::store;
 
@@ -23,7 +23,7 @@ async fn ping(
     cx: &Cx<'_>,
     id: WebhookSubscriptionId,
 ) -> OpResult<(Subscription, crate::domain::event::EventId)> {
-    let subscription = find(tx, cx, id).await?;
+    let subscription = lock(tx, cx, id).await?;
     let happened = Happened::new(EventType::Ping, SubjectKind::WebhookSubscription, id.0);
     let event = events::record(tx, cx, subscription.client_id, happened).await?;
     // Its sequence is not known until the unit of work seals it; a ping is sent at once,

@@ -3,7 +3,7 @@
 
 use crate::domain::event::EventId;
 use crate::domain::webhook::WebhookSubscriptionId;
-use crate::ops::webhooks::find;
+use crate::ops::webhooks::lock;
 use crate::ops::webhooks::ping_subscription::queue;
 use crate::ops::{Cx, OpError, OpResult, uow};
 use crate::store;
@@ -18,7 +18,7 @@ pub async fn run(
     subscription_id: WebhookSubscriptionId,
 ) -> OpResult<(Subscription, Event)> {
     uow::unit!(cx, None, tx => {
-        let subscription = find(tx, cx, subscription_id).await?;
+        let subscription = lock(tx, cx, subscription_id).await?;
         let event = store::events::find_many(tx, &cx.scope(), &[event_id])
             .await?
             .into_iter()

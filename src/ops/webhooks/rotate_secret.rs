@@ -4,7 +4,7 @@
 
 use crate::domain::time::Timestamp;
 use crate::domain::webhook::{ROTATION_OVERLAP, WebhookSubscriptionId, new_secret};
-use crate::ops::webhooks::find;
+use crate::ops::webhooks::lock;
 use crate::ops::{Cx, OpError, OpResult, uow};
 use crate::store;
 use crate::store::webhooks::Subscription;
@@ -15,7 +15,7 @@ pub async fn run(cx: &Cx<'_>, id: WebhookSubscriptionId) -> OpResult<Subscriptio
         .map_err(|e| OpError::internal(&e.to_string()))?;
     let secret = new_secret(rand::random());
     uow::unit!(cx, None, tx => {
-        let mut row = find(tx, cx, id).await?;
+        let mut row = lock(tx, cx, id).await?;
         row.previous_secret = Some(std::mem::replace(&mut row.secret, secret.clone()));
         row.previous_secret_until = Some(Timestamp(cx.now.0 + overlap));
         row.updated_at = cx.now;

@@ -8,7 +8,7 @@ use crate::domain::event::EventType;
 use crate::domain::patch::Patch;
 use crate::domain::webhook::WebhookSubscriptionId;
 use crate::ops::webhooks::{
-    addresses, checked_description, event_types_json, find, managed_client,
+    addresses, checked_description, event_types_json, find, lock, managed_client,
 };
 use crate::ops::{Cx, OpResult, uow};
 use crate::store;
@@ -66,7 +66,7 @@ async fn update(
     types: Option<String>,
     description: Patch<Option<String>>,
 ) -> OpResult<Subscription> {
-    let mut row = find(tx, cx, input.id).await?;
+    let mut row = lock(tx, cx, input.id).await?;
     let was_enabled = row.enabled;
     if let Some(url) = url {
         row.url = url;
