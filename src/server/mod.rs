@@ -7,6 +7,7 @@ pub mod http_graphql;
 mod media;
 mod memory;
 mod request_log;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub struct ServerSettings {
     pub cors_allowed_origins: Vec<String>,
     pub shutdown_grace: Duration,
     pub shutdown_timeout: Duration,
+    /// GraphQL subscriptions over WebSocket: their bounds and timings.
+    pub subscriptions: ws::SubscriptionSettings,
 }
 
 impl ServerSettings {
@@ -80,6 +83,7 @@ impl ServerSettings {
             cors_allowed_origins: Vec::new(),
             shutdown_grace: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(5),
+            subscriptions: ws::SubscriptionSettings::default(),
         }
     }
 }
@@ -101,6 +105,8 @@ pub struct AppState {
     pub ops: crate::ops::App,
     /// One permit per upload in progress (`max_concurrent_uploads`).
     pub upload_slots: Arc<tokio::sync::Semaphore>,
+    /// The open WebSocket connections and their bounds.
+    pub subscriptions: Arc<ws::Subscriptions>,
     draining: Arc<AtomicBool>,
 }
 
@@ -120,6 +126,7 @@ pub struct RunningServer {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     sweeper: tokio::task::JoinHandle<()>,
     db: Database,
+    subscriptions: Arc<ws::Subscriptions>,
 }
 
 impl RunningServer {
@@ -132,6 +139,7 @@ impl RunningServer {
             "shutting down: readiness now fails"
         );
         tokio::time::sleep(self.grace).await;
+        self.subscriptions.close_all();
         self.handle.stop(true).await;
         self.sweeper.abort();
         let result = self
@@ -164,6 +172,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             event_retention: settings.event_retention,
         }),
     };
+    let subscriptions = ws::Subscriptions::new(settings.subscriptions);
     let state = web::Data::new(AppState {
         schema: build_schema(settings.limits),
         quiet_schema: build_quiet_schema(settings.limits),
@@ -179,6 +188,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
                 .max_concurrent_uploads
                 .min(tokio::sync::Semaphore::MAX_PERMITS),
         )),
+        subscriptions: subscriptions.clone(),
         draining: draining.clone(),
     });
     let origins = settings.cors_allowed_origins.clone();
@@ -190,6 +200,13 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             // Outside authentication, so that a browser's preflight is answered without a key.
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_log::log_request))
+            // WebSocket upgrades first: they authenticate in connection_init, not by header.
+            .service(
+                web::resource("/graphql")
+                    .guard(actix_web::guard::Get())
+                    .guard(actix_web::guard::fn_guard(ws::is_upgrade))
+                    .to(ws::upgrade),
+            )
             .service(
                 web::resource("/graphql")
                     .wrap(from_fn(http_graphql::require_api_key))
@@ -223,6 +240,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         task,
         sweeper,
         db,
+        subscriptions,
     })
 }
 
