@@ -10,7 +10,7 @@ use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReaso
 use async_graphql::http::{ClientMessage, WebSocket, WebSocketProtocols, WsMessage};
 use futures_util::StreamExt;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::gate::{Gate, Verdict};
@@ -131,8 +131,7 @@ pub(super) async fn serve(mut connection: Connection) {
 
 impl Connection {
     async fn run(&mut self) -> End {
-        let subscriptions = self.state.subscriptions.clone();
-        let mut closing = subscriptions.closing.subscribe();
+        let mut closing = self.state.subscriptions.closing.subscribe();
         let (principal, _place) = tokio::select! {
             admitted = self.handshake() => match admitted {
                 Ok(admitted) => admitted,
@@ -140,90 +139,68 @@ impl Connection {
             },
             () = shut_down(&mut closing) => return going_away(),
         };
-        let settings = subscriptions.settings;
+        self.relay(principal, &mut closing).await
+    }
+
+    /// Relays between the client, through the gate, and async-graphql, pinging meanwhile,
+    /// until one side ends or the server shuts down.
+    async fn relay(&mut self, principal: Principal, closing: &mut watch::Receiver<bool>) -> End {
+        let settings = self.state.subscriptions.settings;
         let state = self.state.clone();
-        let attach = |request: async_graphql::Request| {
-            crate::graphql::loaders::attach(request, &state.db, principal.scope())
-                .data(RequestContext {
-                    principal,
-                    db: state.db.clone(),
-                    clock: state.ops.clock.clone(),
-                    settings: state.ops.settings.clone(),
-                    content_downloaded: Default::default(),
-                    upload_claimed: Default::default(),
-                    upload_slots: state.upload_slots.clone(),
-                    throttle: state.throttle.clone(),
-                    cost: Default::default(),
-                    request_id: None,
-                })
-                .data(PollInterval(settings.poll_interval))
-        };
-        let schema = match principal.environment() {
-            Environment::Sandbox => state.schema.clone(),
-            Environment::Production => state.quiet_schema.clone(),
-        };
-        // async-graphql is handed the init we already judged, and then what the gate lets by.
-        let (to_graphql, mut from_gate) = mpsc::unbounded_channel();
-        let _ = to_graphql.send(ClientMessage::ConnectionInit { payload: None });
-        let messages = futures_util::stream::poll_fn(move |cx| {
-            from_gate
-                .poll_recv(cx)
-                .map(|message| message.map(Ok::<_, serde_json::Error>))
-        });
-        let mut graphql = pin!(
-            WebSocket::from_message_stream(schema, messages, self.protocol).on_connection_init(
-                |_| futures_util::future::ready(Ok(async_graphql::Data::default()))
-            )
-        );
+        let attach = |request| with_caller(&state, principal, settings.poll_interval, request);
+        let (to_graphql, graphql) = graphql_side(&state, principal, self.protocol);
+        let mut graphql = pin!(graphql);
         let mut gate = Gate::new(self.protocol, settings.max_subscriptions_per_connection);
         let mut last_heard = Instant::now();
         let mut ping =
             tokio::time::interval_at(Instant::now() + settings.keep_alive, settings.keep_alive);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tokio::select! {
-                () = shut_down(&mut closing) => return going_away(),
-                item = self.inbound.recv() => match item {
-                    None | Some(Inbound::Closed) => return End::Gone,
-                    Some(Inbound::Broken(code, reason)) => return End::Close(code, reason.into()),
-                    Some(Inbound::Alive) => last_heard = Instant::now(),
-                    Some(Inbound::Text(text)) => {
-                        last_heard = Instant::now();
-                        match gate.inbound(&text, attach) {
-                            Verdict::Forward(message) => {
-                                if to_graphql.send(*message).is_err() {
-                                    return End::Close(1011, "Internal error".into());
-                                }
-                            }
-                            Verdict::Answer(text) => {
-                                if let Err(end) = self.send(text, settings.keep_alive).await {
-                                    return end;
-                                }
-                            }
-                            Verdict::Close(code, reason) => return End::Close(code, reason),
-                        }
+            let outcome = tokio::select! {
+                () = shut_down(closing) => Err(going_away()),
+                item = self.inbound.recv() => {
+                    last_heard = Instant::now();
+                    match item {
+                        None | Some(Inbound::Closed) => Err(End::Gone),
+                        Some(Inbound::Broken(code, reason)) => Err(End::Close(code, reason.into())),
+                        Some(Inbound::Alive) => Ok(()),
+                        Some(Inbound::Text(text)) => match gate.inbound(&text, attach) {
+                            Verdict::Forward(message) => to_graphql
+                                .send(*message)
+                                .map_err(|_| End::Close(1011, "Internal error".into())),
+                            Verdict::Answer(text) => self.send(text, settings.keep_alive).await,
+                            Verdict::Close(code, reason) => Err(End::Close(code, reason)),
+                        },
                     }
                 },
                 message = graphql.next() => match message {
                     Some(WsMessage::Text(text)) => {
                         gate.outbound(&text);
-                        if let Err(end) = self.send(text, settings.keep_alive).await {
-                            return end;
-                        }
+                        self.send(text, settings.keep_alive).await
                     }
-                    Some(WsMessage::Close(code, reason)) => return End::Close(code, reason),
-                    None => return End::Close(1000, String::new()),
+                    Some(WsMessage::Close(code, reason)) => Err(End::Close(code, reason)),
+                    None => Err(End::Close(1000, String::new())),
                 },
                 _ = ping.tick() => {
                     if last_heard.elapsed() > settings.keep_alive * 2 {
-                        return End::Close(3008, "Keep-alive timeout: no pong".into());
-                    }
-                    let pinged = tokio::time::timeout(settings.keep_alive, self.session.ping(b""));
-                    if !matches!(pinged.await, Ok(Ok(()))) {
-                        return End::Gone;
+                        Err(End::Close(3008, "Keep-alive timeout: no pong".into()))
+                    } else {
+                        self.ping(settings.keep_alive).await
                     }
                 }
+            };
+            if let Err(end) = outcome {
+                return end;
             }
+        }
+    }
+
+    /// Pings the client; one that is gone, or whose socket takes nothing for `timeout`,
+    /// ends the connection.
+    async fn ping(&mut self, timeout: Duration) -> Result<(), End> {
+        match tokio::time::timeout(timeout, self.session.ping(b"")).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(End::Gone),
         }
     }
 
@@ -295,8 +272,58 @@ impl Connection {
     }
 }
 
+/// async-graphql's side of the protocol for `principal`: fed the `connection_init` we
+/// already judged, then whatever the gate lets by.
+fn graphql_side(
+    state: &AppState,
+    principal: Principal,
+    protocol: WebSocketProtocols,
+) -> (
+    mpsc::UnboundedSender<ClientMessage>,
+    impl futures_util::Stream<Item = WsMessage> + Send + use<>,
+) {
+    let schema = match principal.environment() {
+        Environment::Sandbox => state.schema.clone(),
+        Environment::Production => state.quiet_schema.clone(),
+    };
+    let (to_graphql, mut from_gate) = mpsc::unbounded_channel();
+    let _ = to_graphql.send(ClientMessage::ConnectionInit { payload: None });
+    let messages = futures_util::stream::poll_fn(move |cx| {
+        from_gate
+            .poll_recv(cx)
+            .map(|message| message.map(Ok::<_, serde_json::Error>))
+    });
+    let graphql = WebSocket::from_message_stream(schema, messages, protocol)
+        .on_connection_init(|_| futures_util::future::ready(Ok(async_graphql::Data::default())));
+    (to_graphql, graphql)
+}
+
+/// `request` with the caller's context, as the HTTP handler gives every query: the
+/// principal, the database and settings, its own cost record and loaders.
+fn with_caller(
+    state: &AppState,
+    principal: Principal,
+    poll_interval: Duration,
+    request: async_graphql::Request,
+) -> async_graphql::Request {
+    crate::graphql::loaders::attach(request, &state.db, principal.scope())
+        .data(RequestContext {
+            principal,
+            db: state.db.clone(),
+            clock: state.ops.clock.clone(),
+            settings: state.ops.settings.clone(),
+            content_downloaded: Default::default(),
+            upload_claimed: Default::default(),
+            upload_slots: state.upload_slots.clone(),
+            throttle: state.throttle.clone(),
+            cost: Default::default(),
+            request_id: None,
+        })
+        .data(PollInterval(poll_interval))
+}
+
 /// Resolves once the server starts shutting down.
-async fn shut_down(closing: &mut tokio::sync::watch::Receiver<bool>) {
+async fn shut_down(closing: &mut watch::Receiver<bool>) {
     // An error means the sender is gone: the server is gone too.
     let _ = closing.wait_for(|closing| *closing).await;
 }
