@@ -111,6 +111,7 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         cors_allowed_origins: args.cors_allowed_origins.clone(),
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
+        subscriptions: args.subscriptions.settings(),
     };
     let mut running = server::start(&settings, db)?;
     let base = format!("http://{}", running.addr);

@@ -324,6 +324,9 @@ pub struct ServerArgs {
     #[command(flatten)]
     pub throttle: ThrottleArgs,
 
+    #[command(flatten)]
+    pub subscriptions: SubscriptionArgs,
+
     /// On SIGTERM/SIGINT, how long /readyz reports 503 before the listener closes, in
     /// milliseconds (lets a load balancer stop sending traffic first).
     #[arg(long, env = "LAYER2_SHUTDOWN_GRACE_MS", default_value_t = 1_000)]
@@ -411,6 +414,46 @@ impl ThrottleArgs {
     }
 }
 
+/// GraphQL subscriptions over WebSocket: bounds and timings, each per server process.
+#[derive(Debug, Clone, Args)]
+pub struct SubscriptionArgs {
+    /// WebSocket connections one API key may hold open at once (closed with 4429 beyond).
+    #[arg(long, env = "LAYER2_SUBSCRIPTION_CONNECTIONS_PER_KEY", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub subscription_connections_per_key: u32,
+    /// Subscriptions one connection may run at once (another gets TOO_MANY_SUBSCRIPTIONS).
+    #[arg(long, env = "LAYER2_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub subscriptions_per_connection: u32,
+    /// How long a new WebSocket has to send connection_init, in milliseconds (4408 after).
+    #[arg(long, env = "LAYER2_SUBSCRIPTION_INIT_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub subscription_init_timeout_ms: u64,
+    /// How often the server pings each WebSocket, in milliseconds; one silent for two
+    /// intervals is closed.
+    #[arg(long, env = "LAYER2_SUBSCRIPTION_KEEP_ALIVE_MS", default_value_t = 15_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub subscription_keep_alive_ms: u64,
+    /// How often a subscription re-reads the event log for events other replicas wrote, in
+    /// milliseconds (this server's own commits wake it at once).
+    #[arg(long, env = "LAYER2_SUBSCRIPTION_POLL_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub subscription_poll_ms: u64,
+}
+
+impl SubscriptionArgs {
+    pub fn settings(&self) -> crate::server::ws::SubscriptionSettings {
+        crate::server::ws::SubscriptionSettings {
+            max_connections_per_key: self.subscription_connections_per_key as usize,
+            max_subscriptions_per_connection: self.subscriptions_per_connection as usize,
+            init_timeout: Duration::from_millis(self.subscription_init_timeout_ms),
+            keep_alive: Duration::from_millis(self.subscription_keep_alive_ms),
+            poll_interval: Duration::from_millis(self.subscription_poll_ms),
+            ..crate::server::ws::SubscriptionSettings::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +470,15 @@ mod tests {
         assert_eq!(
             cli.server.throttle.allowances(),
             crate::graphql::limits::throttle::Allowances::default()
+        );
+    }
+
+    #[test]
+    fn default_subscription_bounds_are_the_documented_ones() {
+        let cli = Cli::try_parse_from(["layer2"]).expect("parses");
+        assert_eq!(
+            cli.server.subscriptions.settings(),
+            crate::server::ws::SubscriptionSettings::default()
         );
     }
 

@@ -15,14 +15,16 @@ pub mod node;
 pub mod pagination;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 pub mod webhooks;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema};
+use async_graphql::{Context, MergedObject, SDLExportOptions, Schema};
 
 use crate::domain::tenancy::Principal;
 use crate::ops::Database;
 use error::{ApiError, ApiResult};
+use subscription::Subscription;
 
 /// Every read of the API.
 ///
@@ -63,7 +65,7 @@ pub struct Mutation(
 );
 
 /// The schema type served on /graphql.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 pub use limits::Limits;
 
@@ -123,7 +125,7 @@ pub fn build_quiet_schema(limits: Limits) -> AppSchema {
 /// validation only ever sees documents of bounded size; it replaces async-graphql's depth and
 /// complexity limits, which count neither page sizes nor fragments in bounded time.
 fn schema_with(limits: Limits, suggestions: bool) -> AppSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(limits::guard::QueryGuard(limits))
         .extension(error_codes::ErrorCodesFactory);
     if suggestions {

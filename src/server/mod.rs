@@ -7,6 +7,7 @@ pub mod http_graphql;
 mod media;
 mod memory;
 mod request_log;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,6 +59,8 @@ pub struct ServerSettings {
     pub cors_allowed_origins: Vec<String>,
     pub shutdown_grace: Duration,
     pub shutdown_timeout: Duration,
+    /// GraphQL subscriptions over WebSocket: their bounds and timings.
+    pub subscriptions: ws::SubscriptionSettings,
 }
 
 impl ServerSettings {
@@ -87,6 +90,7 @@ impl ServerSettings {
             cors_allowed_origins: Vec::new(),
             shutdown_grace: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(5),
+            subscriptions: ws::SubscriptionSettings::default(),
         }
     }
 }
@@ -108,6 +112,8 @@ pub struct AppState {
     pub ops: crate::ops::App,
     /// One permit per upload in progress (`max_concurrent_uploads`).
     pub upload_slots: Arc<tokio::sync::Semaphore>,
+    /// The open WebSocket connections and their bounds.
+    pub subscriptions: Arc<ws::Subscriptions>,
     draining: Arc<AtomicBool>,
 }
 
@@ -130,6 +136,7 @@ pub struct RunningServer {
     /// sent again by the next deliverer).
     deliverer: tokio::task::JoinHandle<()>,
     db: Database,
+    subscriptions: Arc<ws::Subscriptions>,
 }
 
 impl RunningServer {
@@ -142,6 +149,7 @@ impl RunningServer {
             "shutting down: readiness now fails"
         );
         tokio::time::sleep(self.grace).await;
+        self.subscriptions.close_all();
         self.handle.stop(true).await;
         self.sweeper.abort();
         self.deliverer.abort();
@@ -176,6 +184,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             webhooks: settings.webhooks.clone(),
         }),
     };
+    let subscriptions = ws::Subscriptions::new(settings.subscriptions);
     let state = web::Data::new(AppState {
         schema: build_schema(settings.limits),
         quiet_schema: build_quiet_schema(settings.limits),
@@ -191,6 +200,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
                 .max_concurrent_uploads
                 .min(tokio::sync::Semaphore::MAX_PERMITS),
         )),
+        subscriptions: subscriptions.clone(),
         draining: draining.clone(),
     });
     let origins = settings.cors_allowed_origins.clone();
@@ -202,6 +212,13 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             // Outside authentication, so that a browser's preflight is answered without a key.
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(from_fn(request_log::log_request))
+            // WebSocket upgrades first: they authenticate in connection_init, not by header.
+            .service(
+                web::resource("/graphql")
+                    .guard(actix_web::guard::Get())
+                    .guard(actix_web::guard::fn_guard(ws::is_upgrade))
+                    .to(ws::upgrade),
+            )
             .service(
                 web::resource("/graphql")
                     .wrap(from_fn(http_graphql::require_api_key))
@@ -240,6 +257,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         sweeper,
         deliverer,
         db,
+        subscriptions,
     })
 }
 

@@ -24,3 +24,4 @@ mod node;
 mod schema;
 mod stalls;
 mod startup;
+mod subscriptions;

@@ -8,9 +8,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextResolve,
-    ResolveInfo,
+    NextSubscribe, ResolveInfo,
 };
 use async_graphql::{Request, Response, ServerError, ServerResult, Value};
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use serde_json::json;
 
 use super::Limits;
@@ -24,18 +26,19 @@ impl ExtensionFactory for QueryGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(Guard {
             limits: self.0,
-            nodes: AtomicU64::new(0),
-            overflowed: AtomicBool::new(false),
+            nodes: Arc::default(),
+            overflowed: Arc::default(),
             context: std::sync::OnceLock::new(),
         })
     }
 }
 
-/// One request's guard (the factory makes one per request).
+/// One request's guard (the factory makes one per request, and one per subscription).
 struct Guard {
     limits: Limits,
-    nodes: AtomicU64,
-    overflowed: AtomicBool,
+    /// Fields resolved for the response being built (for a subscription: for its event).
+    nodes: Arc<AtomicU64>,
+    overflowed: Arc<AtomicBool>,
     context: std::sync::OnceLock<RequestContext>,
 }
 
@@ -50,6 +53,21 @@ fn refusal(code: &str, message: String, more: Option<(&str, serde_json::Value)>)
         extensions.set(name, value);
     }
     error
+}
+
+/// The error that replaces a response past the node cap.
+fn too_large(limits: Limits) -> Response {
+    Response::from_errors(vec![refusal(
+        "RESPONSE_TOO_LARGE",
+        format!(
+            "the response would hold more than {} fields; ask for smaller pages",
+            limits.max_response_nodes
+        ),
+        Some((
+            "cost",
+            json!({ "limits": { "responseNodes": limits.max_response_nodes } }),
+        )),
+    )])
 }
 
 impl Guard {
@@ -116,19 +134,31 @@ impl Extension for Guard {
         }
         if self.overflowed.load(Ordering::Relaxed) {
             // Whatever was resolved is dropped here, not sent.
-            return Response::from_errors(vec![refusal(
-                "RESPONSE_TOO_LARGE",
-                format!(
-                    "the response would hold more than {} fields; ask for smaller pages",
-                    self.limits.max_response_nodes
-                ),
-                Some((
-                    "cost",
-                    json!({ "limits": { "responseNodes": self.limits.max_response_nodes } }),
-                )),
-            )]);
+            return too_large(self.limits);
         }
         response
+    }
+
+    /// A subscription's responses are capped one event at a time: the count starts again
+    /// after each, so a long-lived stream is not failed by the sum of its events.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let (nodes, overflowed, limits) =
+            (self.nodes.clone(), self.overflowed.clone(), self.limits);
+        next.run(ctx, stream)
+            .map(move |response| {
+                nodes.store(0, Ordering::Relaxed);
+                if overflowed.swap(false, Ordering::Relaxed) {
+                    too_large(limits)
+                } else {
+                    response
+                }
+            })
+            .boxed()
     }
 
     async fn prepare_request(
