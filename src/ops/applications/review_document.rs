@@ -58,6 +58,10 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Application> {
             return Err(changed_meanwhile());
         }
         let note = input.note.as_deref();
+        // The status it moves from (the application's compare-and-set above holds it still).
+        let previous = store::applications::find_document(tx, &scope, input.document)
+            .await?
+            .map(|document| document.status);
         if store::applications::review(tx, &scope, &before, input.document, input.verdict, note, cx.now)
             .await?
             .is_none()
@@ -72,7 +76,7 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Application> {
             input.document.0,
         )
         .customer(&before.customer_external_id)
-        .status(None, input.verdict.as_str());
+        .status(previous.map(|status| status.as_str()), input.verdict.as_str());
         let happened = match note {
             Some(note) => happened.reason(note),
             None => happened,
