@@ -64,8 +64,14 @@ impl ApiKeySecret {
     /// Hex SHA-256 of the whole key: what the database stores. Keys are 238 bits of
     /// randomness, so a fast hash is enough (no password stretching needed).
     pub fn hash(&self) -> String {
+        use std::fmt::Write;
         let digest = Sha256::digest(self.0.as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        let mut hex = String::with_capacity(2 * digest.len());
+        for byte in digest {
+            // Writing to a String cannot fail.
+            let _ = write!(hex, "{byte:02x}");
+        }
+        hex
     }
 
     /// The key itself, to show once at creation.
@@ -132,10 +138,16 @@ pub fn parse_authorization(header: Option<&str>) -> Result<ApiKeySecret, AuthErr
 }
 
 /// Resolves an `Authorization` header value to the principal it names.
+/// Checks the `Authorization` header against the stored keys (one statement).
 pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Principal, AuthError> {
     let key = parse_authorization(header)?;
+    verify(db, &key.hash()).await
+}
+
+/// The principal of the key whose secret hashes to `secret_hash`, if it is live.
+async fn verify(db: &Database, secret_hash: &str) -> Result<Principal, AuthError> {
     let mut pooled = db.read().await.map_err(|_| AuthError::Unavailable)?;
-    let (record, environment) = store::api_keys::find_by_hash(&mut pooled.conn(), &key.hash())
+    let (record, environment) = store::api_keys::find_by_hash(&mut pooled.conn(), secret_hash)
         .await
         .map_err(|error| {
             if !matches!(error, StoreError::Unavailable(_)) {
@@ -154,6 +166,57 @@ pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Princip
         (KeyRole::Operator, None, _) => Ok(Principal::operator(record.id)),
         // The table's CHECK makes this impossible; refuse rather than guess.
         _ => Err(AuthError::Rejected),
+    }
+}
+
+/// Keys verified in the last few seconds, so that a busy key costs no statement per
+/// request. The trade-off: a key revoked on any replica (or by the CLI) keeps working on a
+/// replica that verified it for at most the cache's lifetime (5 s by default,
+/// `--key-cache-ms`; 0 turns the cache off). Unknown and revoked keys are never kept, so a
+/// new key works at once. Entries are keyed by the secret's hash, never the secret.
+pub struct KeyCache {
+    keys: Option<moka::sync::Cache<String, Principal>>,
+}
+
+/// Most keys kept at once; the least recently used go first.
+const CACHED_KEYS: u64 = 100_000;
+
+impl KeyCache {
+    /// A cache whose entries live `ttl` from when they were verified (none for zero).
+    pub fn new(ttl: std::time::Duration) -> Self {
+        let keys = (!ttl.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(CACHED_KEYS)
+                .time_to_live(ttl)
+                .build()
+        });
+        Self { keys }
+    }
+
+    /// [`authenticate`], answered from the cache while a verification is fresh.
+    pub async fn authenticate(
+        &self,
+        db: &Database,
+        header: Option<&str>,
+    ) -> Result<Principal, AuthError> {
+        let key = parse_authorization(header)?;
+        let hash = key.hash();
+        let Some(keys) = &self.keys else {
+            return verify(db, &hash).await;
+        };
+        if let Some(principal) = keys.get(&hash) {
+            return Ok(principal);
+        }
+        let principal = verify(db, &hash).await?;
+        keys.insert(hash, principal);
+        Ok(principal)
+    }
+
+    /// Forgets every verified key (this replica's revocations take effect at once).
+    pub fn clear(&self) {
+        if let Some(keys) = &self.keys {
+            keys.invalidate_all();
+        }
     }
 }
 

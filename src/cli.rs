@@ -112,6 +112,8 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
         subscriptions: args.subscriptions.settings(),
+        key_cache_ttl: Duration::from_millis(args.key_cache_ms),
+        report_statements: args.report_statements,
     };
     let mut running = server::start(&settings, db)?;
     let base = format!("http://{}", running.addr);

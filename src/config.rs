@@ -336,6 +336,18 @@ pub struct ServerArgs {
     #[arg(long, env = "LAYER2_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
     pub shutdown_timeout_secs: u64,
 
+    /// How long a verified API key is trusted without looking it up again, in milliseconds;
+    /// a key revoked elsewhere keeps working here for at most this long. 0: look up every
+    /// request.
+    #[arg(long, env = "LAYER2_KEY_CACHE_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub key_cache_ms: u64,
+
+    /// Add `extensions.statements` to every GraphQL response: how many SQL statements the
+    /// request ran (for benchmarks and diagnostics).
+    #[arg(long, env = "LAYER2_REPORT_STATEMENTS")]
+    pub report_statements: bool,
+
     /// Do not create the sandbox client on a new database (for production deployments).
     #[arg(long, env = "LAYER2_NO_SANDBOX")]
     pub no_sandbox: bool,

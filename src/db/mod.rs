@@ -6,6 +6,7 @@ mod connect;
 pub(crate) mod mappings;
 mod pools;
 pub(crate) mod schema;
+pub mod statements;
 pub mod types;
 mod url;
 
@@ -17,7 +18,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::SqliteConnection;
-use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 
@@ -110,8 +110,8 @@ pub struct Database {
 /// One connection checked out of the pool; returned to it when dropped.
 pub enum DbConn {
     /// Boxed: a PostgreSQL connection is several times larger than an SQLite handle.
-    Pg(Box<Object<AsyncPgConnection>>),
-    Sqlite(Object<SqliteConn>),
+    Pg(Box<pools::PgObject>),
+    Sqlite(pools::SqliteObject),
 }
 
 impl DbConn {
@@ -221,12 +221,6 @@ impl Database {
         self.statements.load(Ordering::Relaxed)
     }
 
-    /// How many connections the main and the read pool hold now. A new connection skips the
-    /// ping of a recycled one, so statement counts compare only while this stays the same.
-    pub fn connections_open(&self) -> usize {
-        self.main.size() + self.read.size()
-    }
-
     /// A connection from the main pool, waiting at most the configured acquire timeout: for
     /// the operations, which write through `ops::uow`.
     pub async fn conn(&self) -> Result<DbConn, Unavailable> {
@@ -255,6 +249,14 @@ impl Database {
             c.batch_execute("SELECT 1").await
         });
         result.is_ok()
+    }
+
+    /// Closes the connections of every pool left unused for longer than a few minutes (run
+    /// in the background: a connection is never checked with a statement when it is taken).
+    pub fn close_idle(&self) {
+        self.main.close_idle();
+        self.read.close_idle();
+        self.health.close_idle();
     }
 
     /// Closes the pools: idle connections are dropped, and new checkouts fail.

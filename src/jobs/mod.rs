@@ -11,7 +11,8 @@ use crate::ops::App;
 const BATCH: i64 = 500;
 
 /// Every `interval`, for as long as the server runs: expires overdue transfers (releasing
-/// their holds) and deletes idempotency keys and events past their retention.
+/// their holds), deletes idempotency keys and events past their retention, and closes
+/// pooled connections left idle for minutes.
 pub async fn sweep(app: App, interval: Duration) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -32,5 +33,6 @@ pub async fn sweep(app: App, interval: Duration) {
             Ok(deleted) => tracing::info!(deleted, "deleted events past their retention"),
             Err(error) => tracing::warn!(?error, "event sweep failed"),
         }
+        app.db.close_idle();
     }
 }

@@ -61,6 +61,10 @@ pub struct ServerSettings {
     pub shutdown_timeout: Duration,
     /// GraphQL subscriptions over WebSocket: their bounds and timings.
     pub subscriptions: ws::SubscriptionSettings,
+    /// How long a verified API key is trusted without a lookup (zero: every request).
+    pub key_cache_ttl: Duration,
+    /// Whether responses carry `extensions.statements`: the statements the request ran.
+    pub report_statements: bool,
 }
 
 impl ServerSettings {
@@ -91,6 +95,10 @@ impl ServerSettings {
             shutdown_grace: Duration::ZERO,
             shutdown_timeout: Duration::from_secs(5),
             subscriptions: ws::SubscriptionSettings::default(),
+            // Long enough that a test's statement counts never include a second lookup of
+            // its key; the tests about revocation set their own.
+            key_cache_ttl: Duration::from_secs(60),
+            report_statements: true,
         }
     }
 }
@@ -114,6 +122,10 @@ pub struct AppState {
     pub upload_slots: Arc<tokio::sync::Semaphore>,
     /// The open WebSocket connections and their bounds.
     pub subscriptions: Arc<ws::Subscriptions>,
+    /// API keys verified lately.
+    pub keys: Arc<crate::auth::KeyCache>,
+    /// Whether responses carry `extensions.statements`.
+    pub report_statements: bool,
     draining: Arc<AtomicBool>,
 }
 
@@ -201,6 +213,8 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
                 .min(tokio::sync::Semaphore::MAX_PERMITS),
         )),
         subscriptions: subscriptions.clone(),
+        keys: Arc::new(crate::auth::KeyCache::new(settings.key_cache_ttl)),
+        report_statements: settings.report_statements,
         draining: draining.clone(),
     });
     let origins = settings.cors_allowed_origins.clone();

@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
-use crate::harness::{both_backends, error_codes};
+use std::time::{Duration, Instant};
+
+use crate::harness::{both_backends, both_backends_configured, error_codes};
 use layer2::store;
 
 const VIEWER: &str = "{ viewer { id } }";
@@ -37,17 +39,6 @@ both_backends! {
             assert_eq!(error_codes(&body), ["UNAUTHENTICATED"], "{shape:?}");
             assert!(body.get("data").is_none(), "nothing ran for {shape:?}: {body}");
         }
-    }
-
-    async fn revoked_key_gets_401(app) {
-        let (status, _) = app.gql_as(app.key(), VIEWER, json!({})).await;
-        assert_eq!(status, 200);
-        let mut pooled = app.database.conn().await.unwrap();
-        let revoked = store::api_keys::revoke(&mut pooled.conn(), app.sandbox.key.prefix()).await.unwrap();
-        assert!(revoked);
-        let (status, body) = app.gql_as(app.key(), VIEWER, json!({})).await;
-        assert_eq!(status, 401);
-        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
     }
 
     async fn queries_run_over_get_but_mutations_are_refused(app) {
@@ -91,5 +82,51 @@ both_backends! {
             let body: serde_json::Value = response.json().await.unwrap();
             assert_eq!(error_codes(&body), ["BAD_REQUEST"], "{body}");
         }
+    }
+}
+
+both_backends_configured! {
+    async fn with_the_key_cache_off_a_revoked_key_gets_401_at_once(app, |s| {
+        s.key_cache_ttl = Duration::ZERO;
+    }) {
+        let (status, _) = app.gql_as(app.key(), VIEWER, json!({})).await;
+        assert_eq!(status, 200);
+        let mut pooled = app.database.conn().await.unwrap();
+        let revoked = store::api_keys::revoke(&mut pooled.conn(), app.sandbox.key.prefix()).await.unwrap();
+        assert!(revoked);
+        let (status, body) = app.gql_as(app.key(), VIEWER, json!({})).await;
+        assert_eq!(status, 401);
+        assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+    }
+
+    async fn a_verified_key_costs_no_lookup_and_a_revoked_one_stops_within_the_cache_lifetime(app, |s| {
+        s.key_cache_ttl = Duration::from_secs(2);
+    }) {
+        let statements = |body: &serde_json::Value| body["extensions"]["statements"].as_u64().expect("statements reported");
+        let (status, first) = app.gql_as(app.key(), VIEWER, json!({})).await;
+        assert_eq!(status, 200, "{first}");
+        let (_, second) = app.gql_as(app.key(), VIEWER, json!({})).await;
+        assert_eq!(statements(&second) + 1, statements(&first), "the second request skips the key lookup: {first} {second}");
+
+        let mut pooled = app.database.conn().await.unwrap();
+        let revoked_at = Instant::now();
+        assert!(store::api_keys::revoke(&mut pooled.conn(), app.sandbox.key.prefix()).await.unwrap());
+        // Until the verification is 2 s old the key still works here (the documented
+        // trade-off); then it is refused. Polled, with a deadline well past the lifetime.
+        let deadline = revoked_at + Duration::from_secs(15);
+        loop {
+            let (status, body) = app.gql_as(app.key(), VIEWER, json!({})).await;
+            if status == 401 {
+                assert_eq!(error_codes(&body), ["UNAUTHENTICATED"]);
+                break;
+            }
+            assert_eq!(status, 200, "{body}");
+            assert!(Instant::now() < deadline, "the revoked key still works after 15 s");
+            tokio::task::yield_now().await;
+        }
+        // An unknown key is never kept: a new key works at once.
+        let key = layer2::auth::ApiKeySecret::generate();
+        let (status, _) = app.gql_as(key.expose(), VIEWER, json!({})).await;
+        assert_eq!(status, 401);
     }
 }

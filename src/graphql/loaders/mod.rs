@@ -1,10 +1,15 @@
 //! The request's [`Reader`]: one `DataLoader`, built per request (never shared: it batches
 //! for one caller and its scope is the caller's), that implements `Loader<K>` once per key
-//! newtype below. Each batch takes one connection and one query with `IN (…)`.
+//! newtype below. Each batch takes one connection and one query with `IN (…)`, and starts
+//! when the request has asked for every key of its level ([`dispatch`]).
 
+mod dispatch;
 mod money;
 
+pub use dispatch::{Batches, drive};
+
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use money::{
     AccountByKey, AccountHistoryOf, AccountsOf, AccountsPage, AddressByKey, AddressesOf,
@@ -184,43 +189,39 @@ impl Loader<CustomerByKey> for Reader {
     }
 }
 
-/// Adds this request's reader to a GraphQL request.
+/// Adds this request's reader to a GraphQL request; its batches go to `batches` (run the
+/// execution through [`drive`] when they are [`Batches::driven`]).
 pub fn attach(
     request: async_graphql::Request,
     db: &Database,
     scope: Scope,
+    batches: Arc<Batches>,
 ) -> async_graphql::Request {
-    request.data(loader(Reader {
-        db: db.clone(),
-        scope,
-    }))
+    request.data(loader(
+        Reader {
+            db: db.clone(),
+            scope,
+        },
+        batches,
+    ))
 }
 
-/// How long a loader gathers keys before it queries (async-graphql's default is 1 ms).
-const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(2);
+/// Keys one statement may take: a level of the largest page the limits allow (100 parents,
+/// 100 children each) still fits, and so does SQLite's limit on bound parameters.
+const MAX_BATCH_KEYS: usize = 10_000;
 
-/// Turns a batch gives the request's task before it takes its keys: see [`loader`].
-/// Measured: 16 turns still split a nested page of 100 customers now and then; 200 never did.
-const SIBLING_TURNS: usize = 200;
-
-/// A per-request loader whose batches wait [`BATCH_DELAY`] and then [`SIBLING_TURNS`] turns
-/// of their worker before they take their keys. async-graphql resolves a long list 32 items
-/// per turn and then yields, so on a slow or busy machine a timer alone could fire between
-/// two turns and split one page's keys into two statements; the turns let the request's
-/// task finish enqueueing first. The wait happens before the batch starts (async-graphql's
-/// own delay is zero, and a full batch of 1,000 keys waits too), so no connection is held
-/// while waiting, and the query itself is not slowed.
-fn loader(reader: Reader) -> DataLoader<Reader> {
-    DataLoader::new(reader, |batch| {
-        tokio::spawn(async move {
-            tokio::time::sleep(BATCH_DELAY).await;
-            for _ in 0..SIBLING_TURNS {
-                tokio::task::yield_now().await;
-            }
-            batch.await
-        })
-    })
-    .delay(std::time::Duration::ZERO)
+/// A per-request loader whose batches start when [`Batches`] says: driven, once the
+/// execution has asked for every key of a level (see [`dispatch`]), so no timer is needed
+/// (async-graphql's delay is set to zero); immediate, after async-graphql's default delay.
+fn loader(reader: Reader, batches: Arc<Batches>) -> DataLoader<Reader> {
+    let driven = batches.is_driven();
+    let loader =
+        DataLoader::new(reader, move |batch| batches.submit(batch)).max_batch_size(MAX_BATCH_KEYS);
+    if driven {
+        loader.delay(std::time::Duration::ZERO)
+    } else {
+        loader
+    }
 }
 
 /// The request's reader (attached by [`attach`] to every request).

@@ -80,20 +80,26 @@ pub(super) async fn execute(
         .extensions()
         .get::<crate::server::request_log::RequestId>()
         .map(|id| id.0.clone());
-    let request = crate::graphql::loaders::attach(request, &state.db, principal.scope()).data(
-        RequestContext {
-            principal,
-            db: state.db.clone(),
-            clock: state.ops.clock.clone(),
-            settings: state.ops.settings.clone(),
-            content_downloaded: Default::default(),
-            upload_claimed: Default::default(),
-            upload_slots: state.upload_slots.clone(),
-            throttle: state.throttle.clone(),
-            cost: cost.clone(),
-            request_id: request_id.clone(),
-        },
-    );
+    let statements = req
+        .extensions()
+        .get::<super::RequestStatements>()
+        .map(|counted| counted.0.clone())
+        .unwrap_or_default();
+    let batches = crate::graphql::loaders::Batches::driven();
+    let request =
+        crate::graphql::loaders::attach(request, &state.db, principal.scope(), batches.clone())
+            .data(RequestContext {
+                principal,
+                db: state.db.clone(),
+                clock: state.ops.clock.clone(),
+                settings: state.ops.settings.clone(),
+                content_downloaded: Default::default(),
+                upload_claimed: Default::default(),
+                upload_slots: state.upload_slots.clone(),
+                throttle: state.throttle.clone(),
+                cost: cost.clone(),
+                request_id: request_id.clone(),
+            });
     let schema = match principal.environment() {
         Environment::Sandbox => state.schema.clone(),
         Environment::Production => state.quiet_schema.clone(),
@@ -103,9 +109,12 @@ pub(super) async fn execute(
     // rather than reused. The stopped work is dropped on the main runtime, where SQLite's
     // wrapper may wait for its blocking call to end (on one of actix's single-threaded
     // workers that wait would panic in diesel-async).
-    let mut work = Work::new(state.runtime.clone(), async move {
-        schema.execute(request).await
-    });
+    let execution =
+        crate::graphql::loaders::drive(batches, async move { schema.execute(request).await });
+    let mut work = Work::new(
+        state.runtime.clone(),
+        crate::db::statements::counted(statements.clone(), execution),
+    );
     let gone = client_gone(req);
     let finished = tokio::select! {
         finished = tokio::time::timeout(state.request_timeout, work.finish()) => finished,
@@ -141,6 +150,12 @@ pub(super) async fn execute(
         }
     };
     report_cost(&mut response, &cost);
+    if state.report_statements {
+        let ran = statements.load(std::sync::atomic::Ordering::Relaxed);
+        response
+            .extensions
+            .insert("statements".into(), async_graphql::Value::from(ran));
+    }
     if let Some(id) = request_id {
         response
             .extensions

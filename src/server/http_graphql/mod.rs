@@ -19,10 +19,12 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use super::AppState;
-use crate::auth::{self, AuthError};
+use crate::auth::AuthError;
 use crate::graphql::limits::throttle::Throttled;
 use execute::execute;
 
@@ -67,6 +69,10 @@ fn insert_header(response: &mut HttpResponse, name: HeaderName, value: &str) {
     }
 }
 
+/// The statements a request has run so far (its key lookup, then its execution).
+#[derive(Clone)]
+pub(crate) struct RequestStatements(pub(crate) Arc<AtomicU64>);
+
 /// Authenticates every request to /graphql before its body is read; 401 ends it there.
 pub async fn require_api_key(
     req: ServiceRequest,
@@ -84,8 +90,16 @@ pub async fn require_api_key(
         .headers()
         .get(AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or_default());
-    match auth::authenticate(&state.db, header).await {
+    // The request's statements, counted from the key lookup to the last batch.
+    let statements = Arc::new(AtomicU64::new(0));
+    let verified = crate::db::statements::counted(
+        statements.clone(),
+        state.keys.authenticate(&state.db, header),
+    )
+    .await;
+    match verified {
         Ok(principal) => {
+            req.extensions_mut().insert(RequestStatements(statements));
             // Held until the response is built: the key's place among its running requests.
             let _running = match state.throttle.admit(&principal) {
                 Ok(running) => running,

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 use super::gate::{Gate, Verdict};
 use super::places::Place;
-use crate::auth::{self, AuthError};
+use crate::auth::AuthError;
 use crate::domain::client::Environment;
 use crate::domain::tenancy::Principal;
 use crate::graphql::RequestContext;
@@ -247,7 +247,7 @@ impl Connection {
     async fn admit(&self, payload: Option<serde_json::Value>) -> Result<(Principal, Place), End> {
         let subscriptions = &self.state.subscriptions;
         let header = payload.as_ref().and_then(authorization);
-        let principal = match auth::authenticate(&self.state.db, header).await {
+        let principal = match self.state.keys.authenticate(&self.state.db, header).await {
             Ok(principal) => principal,
             Err(AuthError::Unavailable) => {
                 return Err(End::Refuse(1013, AuthError::Unavailable.message().into()));
@@ -306,20 +306,25 @@ fn with_caller(
     poll_interval: Duration,
     request: async_graphql::Request,
 ) -> async_graphql::Request {
-    crate::graphql::loaders::attach(request, &state.db, principal.scope())
-        .data(RequestContext {
-            principal,
-            db: state.db.clone(),
-            clock: state.ops.clock.clone(),
-            settings: state.ops.settings.clone(),
-            content_downloaded: Default::default(),
-            upload_claimed: Default::default(),
-            upload_slots: state.upload_slots.clone(),
-            throttle: state.throttle.clone(),
-            cost: Default::default(),
-            request_id: None,
-        })
-        .data(PollInterval(poll_interval))
+    crate::graphql::loaders::attach(
+        request,
+        &state.db,
+        principal.scope(),
+        crate::graphql::loaders::Batches::immediate(),
+    )
+    .data(RequestContext {
+        principal,
+        db: state.db.clone(),
+        clock: state.ops.clock.clone(),
+        settings: state.ops.settings.clone(),
+        content_downloaded: Default::default(),
+        upload_claimed: Default::default(),
+        upload_slots: state.upload_slots.clone(),
+        throttle: state.throttle.clone(),
+        cost: Default::default(),
+        request_id: None,
+    })
+    .data(PollInterval(poll_interval))
 }
 
 /// Resolves once the server starts shutting down.
