@@ -91,14 +91,18 @@ async fn gql(
     query: &str,
     variables: Value,
 ) -> anyhow::Result<Value> {
-    let body: Value = http
+    // reqwest's `json` feature is a test dependency only: encode and decode by hand.
+    let request = serde_json::to_vec(&json!({ "query": query, "variables": variables }))?;
+    let answer = http
         .post(api)
         .bearer_auth(key)
-        .json(&json!({ "query": query, "variables": variables }))
+        .header("content-type", "application/json")
+        .body(request)
         .send()
         .await?
-        .json()
+        .bytes()
         .await?;
+    let body: Value = serde_json::from_slice(&answer)?;
     if !body["errors"].is_null() {
         anyhow::bail!("{body}");
     }
