@@ -1,6 +1,7 @@
 //! Sandbox data: a SANDBOX client with an API key and two ACTIVE customers (one individual,
 //! one corporation), each with a default account, written in one transaction by
-//! `ops::clients::sandbox`; and synthetic customers for tests and benchmarks.
+//! `ops::clients::sandbox`; and synthetic customers (bare, or with accounts and payors) for
+//! tests and benchmarks.
 
 use chrono::NaiveDate;
 
@@ -12,12 +13,14 @@ use crate::domain::customer::{
     Address, CorporateEntityType, CorporationDetails, EmploymentStatus, IndividualDetails,
     Sensitive, UsResidencyStatus,
 };
-use crate::domain::ids::{ClientId, CustomerKey};
+use crate::domain::ids::{ClientId, CustomerKey, PayorKey};
 use crate::domain::status::CustomerStatus;
 use crate::domain::tenancy::Principal;
+use crate::ops::clients::holdings::Holding;
 use crate::ops::{self, OpError, OpResult};
 use crate::store::accounts::Account;
 use crate::store::customers::{Customer, Details};
+use crate::store::payors::Payor;
 
 pub use crate::ops::clients::sandbox::Sandbox;
 
@@ -156,19 +159,108 @@ pub async fn synthetic_customers(
     client_id: ClientId,
     count: usize,
 ) -> OpResult<usize> {
+    synthetic_customers_from(db, client_id, 0, count).await
+}
+
+/// [`synthetic_customers`] numbered from `start` (`synthetic-{start}` on), so that a
+/// benchmark can grow a client's list in steps.
+pub async fn synthetic_customers_from(
+    db: &Database,
+    client_id: ClientId,
+    start: usize,
+    count: usize,
+) -> OpResult<usize> {
     const BATCH: usize = 500;
     let app = system(db);
     let principal = Principal::system();
-    let mut created = 0;
-    while created < count {
+    let end = start + count;
+    let mut next = start;
+    while next < end {
         let cx = app.cx(&principal);
-        let batch: Vec<Customer> = (created..count.min(created + BATCH))
+        let batch: Vec<Customer> = (next..end.min(next + BATCH))
             .map(|n| synthetic(client_id, n, cx.now))
             .collect();
         ops::clients::sandbox::add_customers(&cx, &batch).await?;
-        created += batch.len();
+        next += batch.len();
     }
-    Ok(created)
+    Ok(end - start)
+}
+
+/// Synthetic customers numbered from `start`, each with `accounts` ACTIVE accounts (the
+/// first its default) and `payors` payors, in transactions of 500 rows or so.
+pub async fn synthetic_holdings(
+    db: &Database,
+    client_id: ClientId,
+    start: usize,
+    count: usize,
+    (accounts, payors): (usize, usize),
+) -> OpResult<usize> {
+    let batch = (500 / (1 + accounts + payors)).max(1);
+    let app = system(db);
+    let principal = Principal::system();
+    let end = start + count;
+    let mut next = start;
+    while next < end {
+        let cx = app.cx(&principal);
+        let holdings: Vec<Holding> = (next..end.min(next + batch))
+            .map(|n| synthetic_holding(client_id, n, cx.now, (accounts, payors)))
+            .collect();
+        ops::clients::holdings::add(&cx, &holdings).await?;
+        next += holdings.len();
+    }
+    Ok(end - start)
+}
+
+fn synthetic_holding(
+    client_id: ClientId,
+    n: usize,
+    now: Timestamp,
+    (accounts, payors): (usize, usize),
+) -> Holding {
+    let customer = synthetic(client_id, n, now);
+    let product = match customer.details {
+        Details::Individual(_) => ProductId::DepositBasic,
+        Details::Corporation(_) => ProductId::PaymentBasic,
+    };
+    let accounts = (0..accounts)
+        .map(|i| {
+            let external_id = format!("{}-acct-{i}", customer.external_id);
+            let account = crate::ops::accounts::default_account(
+                &customer,
+                &external_id,
+                product,
+                "FIAT_TESTNET_USD",
+            );
+            Account {
+                is_default: i == 0,
+                ..account
+            }
+        })
+        .collect();
+    let payors = (0..payors)
+        .map(|i| Payor {
+            id: PayorKey::new(),
+            client_id,
+            customer_id: customer.id,
+            external_id: format!("{}-payor-{i}", customer.external_id),
+            first_name: Some(format!("Payor{i}")),
+            middle_name: None,
+            last_name: Some(format!("Of {}", customer.external_id)),
+            company_name: None,
+            email_address: None,
+            phone_number: None,
+            state: None,
+            country_code: "US".to_owned(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+        .collect();
+    Holding {
+        customer,
+        accounts,
+        payors,
+    }
 }
 
 fn synthetic(client_id: ClientId, n: usize, now: Timestamp) -> Customer {

@@ -2,6 +2,7 @@
 //! sandbox seed with the operator's or the system's principal.
 
 pub mod create_client;
+pub mod holdings;
 pub mod keys;
 pub mod sandbox;
 
