@@ -261,6 +261,25 @@ async fn subscription(app: &TestApp, id: &str) -> Value {
     body["data"]["webhookSubscription"].clone()
 }
 
+/// Waits until the subscription has `count` delivery attempts recorded: the deliverer
+/// records an attempt (and when the next is due, from the clock's time then) after the
+/// receiver has answered, so a test that moves the clock must wait for the record first.
+async fn attempts_recorded(app: &TestApp, id: &str, count: usize) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let seen = subscription(app, id).await;
+        let attempts = seen["deliveries"]["nodes"].as_array().map_or(0, Vec::len);
+        if attempts >= count {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{count} attempts recorded: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The last event of the log (as `events` shows it).
 async fn last_event(app: &TestApp, event_type: &str) -> Value {
     let body = app
@@ -502,11 +521,13 @@ clocked_backends! {
             "amount": "2.00", "key": "wh-window-1" })).await;
         assert!(body["errors"].is_null(), "{body}");
         receiver.wait_for(1, WAIT).await;
+        attempts_recorded(&app, &id, 1).await;
         assert!(subscription(&app, &id).await["enabled"].as_bool().unwrap_or(false));
 
         // Two days on: tried again, still within the window.
         clock.advance(chrono::Duration::days(2));
         receiver.wait_for(2, WAIT).await;
+        attempts_recorded(&app, &id, 2).await;
         // Past three days: the next failure gives up and disables it.
         clock.advance(chrono::Duration::days(1) + chrono::Duration::minutes(2));
         receiver.wait_for(3, WAIT).await;
