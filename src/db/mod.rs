@@ -5,6 +5,7 @@
 mod connect;
 pub(crate) mod mappings;
 mod pools;
+pub mod raw;
 pub(crate) mod schema;
 pub mod statements;
 pub mod types;
@@ -257,6 +258,21 @@ impl Database {
         self.main.close_idle();
         self.read.close_idle();
         self.health.close_idle();
+    }
+
+    /// Refreshes the query planner's statistics where they are stale: SQLite's
+    /// `PRAGMA optimize` (cheap when little changed), in this process's write turn.
+    /// PostgreSQL's autovacuum does this by itself.
+    pub async fn optimize(&self) -> Result<(), Unavailable> {
+        if self.backend() == Backend::Postgres {
+            return Ok(());
+        }
+        let _turn = self.write_turn().await;
+        let mut pooled = self.conn().await?;
+        let result: Result<(), diesel::result::Error> = dispatch!(&mut pooled.conn(), c => {
+            c.batch_execute("PRAGMA optimize").await
+        });
+        result.map_err(|e| Unavailable(format!("PRAGMA optimize: {e}")))
     }
 
     /// Closes the pools: idle connections are dropped, and new checkouts fail.

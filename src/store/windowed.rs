@@ -3,34 +3,14 @@
 //! diesel's query builder cannot express (it has no derived tables), so the SQL is written
 //! here, with every value bound.
 
-use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
 
 use super::StoreError;
-use crate::db::types::{PortableTimestamp, PortableUuid, Timestamp, uuid_id};
+use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
 
-uuid_id!(
-    /// Any table's key, as bound into a hand-written statement.
-    BoundUuid
-);
-
-/// A value bound into the statement.
-#[derive(Debug, Clone)]
-pub enum Bind {
-    Uuid(BoundUuid),
-    Text(String),
-    Timestamp(Timestamp),
-    BigInt(i64),
-}
-
-impl Bind {
-    /// A key of any table.
-    pub fn uuid(value: uuid::Uuid) -> Self {
-        Self::Uuid(BoundUuid(value))
-    }
-}
+pub use crate::db::raw::Bind;
+use crate::db::raw::{BoundUuid, RawQuery};
 
 /// A filter on the inner query: SQL with `?` for each of its binds, in order. The SQL is a
 /// constant (`&'static str`), so no value can ever be spliced into it.
@@ -79,15 +59,25 @@ pub struct TopPerParent<'a> {
 }
 
 impl TopPerParent<'_> {
-    /// The SQL with `?` placeholders, and its binds in order.
-    fn sql(&self) -> (String, Vec<Bind>) {
-        let mut binds: Vec<Bind> = self
-            .parents
-            .iter()
-            .map(|p| Bind::Uuid(BoundUuid(*p)))
-            .collect();
-        let placeholders = vec!["?"; self.parents.len()].join(", ");
-        let mut filters = format!("{} IN ({placeholders})", self.parent_column);
+    /// The statement for a backend: on PostgreSQL the parents are one array (`= ANY(?)`), so
+    /// the text is the same for any number of them and the statement is prepared once per
+    /// connection; SQLite, which has no arrays, binds each parent (`IN (?, …)`).
+    fn query(&self, arrays: bool) -> RawQuery {
+        let (parents, mut binds) = if arrays {
+            let keys = self.parents.iter().map(|p| BoundUuid(*p)).collect();
+            (
+                format!("{} = ANY(?)", self.parent_column),
+                vec![Bind::Uuids(keys)],
+            )
+        } else {
+            let placeholders = vec!["?"; self.parents.len()].join(", ");
+            let keys = self.parents.iter().map(|p| Bind::Uuid(BoundUuid(*p)));
+            (
+                format!("{} IN ({placeholders})", self.parent_column),
+                keys.collect(),
+            )
+        };
+        let mut filters = parents;
         for condition in &self.conditions {
             filters.push_str(" AND (");
             filters.push_str(condition.sql);
@@ -104,7 +94,11 @@ impl TopPerParent<'_> {
             order = self.order,
             table = self.table,
         );
-        (sql, binds)
+        if arrays {
+            RawQuery::reusable(sql, binds)
+        } else {
+            RawQuery::one_off(sql, binds)
+        }
     }
 
     /// Runs the statement; rows come grouped by parent, each group in `order`.
@@ -118,72 +112,15 @@ impl TopPerParent<'_> {
         if self.parents.is_empty() {
             return Ok(Vec::new());
         }
-        let (sql, binds) = self.sql();
-        let numbered = number_placeholders(&sql, matches!(conn, Conn::Pg(_)));
-        let rows = dispatch!(conn, c => {
-            let mut query = diesel::sql_query(numbered).into_boxed();
-            for value in binds {
-                query = bind(query, value);
-            }
-            query.load::<Row>(c).await?
-        });
+        let query = self.query(matches!(conn, Conn::Pg(_)));
+        let rows = dispatch!(conn, c => query.load::<Row>(c).await?);
         Ok(rows)
-    }
-}
-
-/// PostgreSQL numbers its placeholders (`$1`, `$2`…); SQLite takes `?`.
-fn number_placeholders(sql: &str, numbered: bool) -> String {
-    if !numbered {
-        return sql.to_owned();
-    }
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut n = 0;
-    for ch in sql.chars() {
-        if ch == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(ch);
-        }
-    }
-    out
-}
-
-fn bind<'a, DB>(
-    query: BoxedSqlQuery<'a, DB, diesel::query_builder::SqlQuery>,
-    value: Bind,
-) -> BoxedSqlQuery<'a, DB, diesel::query_builder::SqlQuery>
-where
-    DB: diesel::backend::Backend,
-    BoundUuid: diesel::serialize::ToSql<PortableUuid, DB>,
-    String: diesel::serialize::ToSql<Text, DB>,
-    Timestamp: diesel::serialize::ToSql<PortableTimestamp, DB>,
-    i64: diesel::serialize::ToSql<BigInt, DB>,
-    DB: diesel::sql_types::HasSqlType<PortableUuid>
-        + diesel::sql_types::HasSqlType<Text>
-        + diesel::sql_types::HasSqlType<PortableTimestamp>
-        + diesel::sql_types::HasSqlType<BigInt>,
-{
-    match value {
-        Bind::Uuid(v) => query.bind::<PortableUuid, _>(v),
-        Bind::Text(v) => query.bind::<Text, _>(v),
-        Bind::Timestamp(v) => query.bind::<PortableTimestamp, _>(v),
-        Bind::BigInt(v) => query.bind::<BigInt, _>(v),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_are_numbered_for_postgres_only() {
-        assert_eq!(
-            number_placeholders("a = ? AND b IN (?, ?)", true),
-            "a = $1 AND b IN ($2, $3)"
-        );
-        assert_eq!(number_placeholders("a = ?", false), "a = ?");
-    }
 
     #[test]
     fn binds_follow_the_placeholders_in_order() {
@@ -197,9 +134,16 @@ mod tests {
             conditions: vec![Condition::new("status = ?", vec![Bind::Text("A".into())])],
             limit: 6,
         };
-        let (sql, binds) = query.sql();
-        assert_eq!(sql.matches('?').count(), binds.len());
-        assert!(matches!(binds.last(), Some(Bind::BigInt(6))));
-        assert!(sql.contains("ROW_NUMBER() OVER (PARTITION BY parent_id ORDER BY id)"));
+        for arrays in [false, true] {
+            let raw = query.query(arrays);
+            assert_eq!(raw.sql().matches('?').count(), raw.binds().len());
+            assert!(matches!(raw.binds().last(), Some(Bind::BigInt(6))));
+            assert!(
+                raw.sql()
+                    .contains("ROW_NUMBER() OVER (PARTITION BY parent_id ORDER BY id)")
+            );
+        }
+        assert!(query.query(true).sql().contains("parent_id = ANY(?)"));
+        assert!(query.query(false).sql().contains("parent_id IN (?, ?)"));
     }
 }

@@ -10,6 +10,7 @@ mod harness;
 
 mod applications;
 mod auth;
+mod bench;
 mod customers;
 mod files_and_logs;
 mod graphiql;

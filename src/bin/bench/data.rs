@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
-use layer2::db::Database;
+use layer2::db::{Conn, Database};
 use layer2::domain::client::Environment;
 use layer2::domain::ids::ClientId;
 use layer2::domain::tenancy::Principal;
@@ -141,7 +141,22 @@ pub async fn grow(db: &Database, fixture: &mut Fixture, size: usize) -> anyhow::
         );
     }
     if size > from {
+        analyze(db).await?;
         fixture.seeding += started.elapsed();
+    }
+    Ok(())
+}
+
+/// Refreshes the planner's statistics after a bulk load, as PostgreSQL's autovacuum and the
+/// server's periodic `PRAGMA optimize` on SQLite would do soon after (without them a freshly
+/// loaded table's plans are guesses, the same for the server and the yardstick).
+async fn analyze(db: &Database) -> anyhow::Result<()> {
+    use diesel_async::SimpleAsyncConnection;
+    let _turn = db.write_turn().await;
+    let mut pooled = db.conn().await?;
+    match pooled.conn() {
+        Conn::Pg(c) => c.batch_execute("ANALYZE").await?,
+        Conn::Sqlite(c) => c.batch_execute("ANALYZE").await?,
     }
     Ok(())
 }

@@ -53,6 +53,10 @@ struct Args {
     /// Seconds each measurement runs (default 10; quick: 1).
     #[arg(long)]
     seconds: Option<f64>,
+    /// Only these operations (lookup, first-page, deep-page, nested, total-count,
+    /// transfers), e.g. to profile one; default: all.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
     /// Connections in the server's pool and in the yardstick's.
     #[arg(long, default_value_t = 10)]
     pool_size: usize,
@@ -64,6 +68,8 @@ struct Row {
     customers: usize,
     server: Stats,
     yardstick: Stats,
+    /// The server's peak resident memory while this row was measured, in MB.
+    rss_mb: f64,
 }
 
 #[tokio::main]
@@ -99,7 +105,8 @@ async fn main() -> anyhow::Result<()> {
         pool_size: args.pool_size,
         acquire_timeout: Duration::from_secs(60),
         statement_timeout: Duration::from_secs(60),
-        ca_file: None,
+        // The server reads the same variable (tests' PostgreSQL serves TLS with its own CA).
+        ca_file: std::env::var_os("DATABASE_CA_FILE").map(Into::into),
     })
     .await?;
     println!(
@@ -113,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
     let rss = RssSampler::start(server.pid());
     let api = Api::new(&server.base, args.concurrency)?;
     let mut rows = Vec::new();
+    println!("{HEADER}");
     for &size in &sizes {
         data::grow(&db, &mut fixture, size).await?;
         let reads = Reads::new(
@@ -124,7 +132,12 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
         for read in Read::ALL {
-            let row = measure_read(&reads, read, plan).await?;
+            if !chosen(&args, read.key()) {
+                continue;
+            }
+            rss.take_peak_kb();
+            let mut row = measure_read(&reads, read, plan).await?;
+            row.rss_mb = rss.take_peak_kb() as f64 / 1024.0;
             print_row(&row);
             rows.push(row);
         }
@@ -137,21 +150,40 @@ async fn main() -> anyhow::Result<()> {
         pairs: fixture.pairs.clone(),
         run: uuid::Uuid::now_v7().simple().to_string(),
     };
-    let before = writes::reconciled_total(&db, fixture.paying).await?;
-    let row = measure_writes(&writes, plan).await?;
-    let after = writes::reconciled_total(&db, fixture.paying).await?;
+    if chosen(&args, "transfers") {
+        rows.push(transfers(&writes, &db, &fixture, plan, &rss).await?);
+    }
+    drop(rss);
+    server.stop().await?;
+    report(&rows, &sizes, &fixture, db.backend());
+    drop(cluster);
+    Ok(())
+}
+
+/// Whether `--only` names this operation (or is not given).
+fn chosen(args: &Args, key: &str) -> bool {
+    args.only.is_empty() || args.only.iter().any(|k| k == key)
+}
+
+/// The transfer pairs, with the paying client's money and ledgers checked before and after.
+async fn transfers(
+    writes: &Writes,
+    db: &Database,
+    fixture: &data::Fixture,
+    plan: Plan,
+    rss: &RssSampler,
+) -> anyhow::Result<Row> {
+    let before = writes::reconciled_total(db, fixture.paying).await?;
+    rss.take_peak_kb();
+    let mut row = measure_writes(writes, plan).await?;
+    row.rss_mb = rss.take_peak_kb() as f64 / 1024.0;
+    let after = writes::reconciled_total(db, fixture.paying).await?;
     ensure!(
         before == after,
         "money not conserved: {before} before the writes, {after} after"
     );
     print_row(&row);
-    rows.push(row);
-    let peak_kb = rss.peak_kb();
-    drop(rss);
-    server.stop().await?;
-    report(&rows, &sizes, peak_kb, &fixture, db.backend());
-    drop(cluster);
-    Ok(())
+    Ok(row)
 }
 
 fn sizes(args: &Args) -> anyhow::Result<Vec<usize>> {
@@ -187,6 +219,7 @@ async fn measure_read(reads: &Reads, read: Read, plan: Plan) -> anyhow::Result<R
         customers: reads.customers,
         server,
         yardstick,
+        rss_mb: 0.0,
     })
 }
 
@@ -210,10 +243,11 @@ async fn measure_writes(writes: &Writes, plan: Plan) -> anyhow::Result<Row> {
         customers: writes.pairs.len(),
         server,
         yardstick,
+        rss_mb: 0.0,
     })
 }
 
-const HEADER: &str = "operation                             customers      rps   p50 ms   p99 ms  stmts  SQL rps  SQL p50  ratio";
+const HEADER: &str = "operation                            customers      rps   p50 ms   p99 ms  stmts  SQL rps  SQL p50  ratio  RSS MB";
 
 fn print_row(row: &Row) {
     let statements = row
@@ -221,7 +255,7 @@ fn print_row(row: &Row) {
         .statements
         .map_or("-".to_owned(), |s| format!("{s:.1}"));
     println!(
-        "{:<36} {:>9} {:>8.0} {:>8.2} {:>8.2} {:>6} {:>8.0} {:>8.2} {:>6.2}",
+        "{:<36} {:>9} {:>8.0} {:>8.2} {:>8.2} {:>6} {:>8.0} {:>8.2} {:>6.2} {:>7.1}",
         row.operation,
         row.customers,
         row.server.rps(),
@@ -231,18 +265,13 @@ fn print_row(row: &Row) {
         row.yardstick.rps(),
         row.yardstick.percentile_ms(0.5),
         row.server.rps() / row.yardstick.rps().max(f64::EPSILON),
+        row.rss_mb,
     );
 }
 
 /// The whole table again, then how each read's p50 grew with the data, the memory peak and
 /// the seeding time.
-fn report(
-    rows: &[Row],
-    sizes: &[usize],
-    peak_kb: u64,
-    fixture: &data::Fixture,
-    backend: layer2::db::Backend,
-) {
+fn report(rows: &[Row], sizes: &[usize], fixture: &data::Fixture, backend: layer2::db::Backend) {
     println!(
         "\n== {backend:?}: server over HTTP vs. hand-written SQL in process (ratio = rps / SQL rps)"
     );
@@ -265,9 +294,9 @@ fn report(
             }
         }
     }
+    let peak = rows.iter().map(|r| r.rss_mb).fold(0.0, f64::max);
     println!(
-        "\nserver peak RSS: {:.1} MB; seeding took {:.1?}",
-        peak_kb as f64 / 1024.0,
+        "\nserver peak RSS: {peak:.1} MB; seeding took {:.1?}",
         fixture.seeding
     );
 }

@@ -34,6 +34,17 @@ impl Read {
         Read::TotalCount,
     ];
 
+    /// Its name on the command line (`--only`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Read::Lookup => "lookup",
+            Read::FirstPage => "first-page",
+            Read::DeepPage => "deep-page",
+            Read::Nested => "nested",
+            Read::TotalCount => "total-count",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Read::Lookup => "customer(customerId)",
@@ -54,7 +65,7 @@ const NESTED: &str = "{ customers(first: 50) { nodes { customerId
     payors { nodes { payorId firstName lastName } } } } }";
 const COUNTED: &str =
     "{ customers(first: 20) { totalCount nodes { customerId displayName status } } }";
-const WALK: &str = "query($after: String) { customers(first: 100, after: $after) {
+const WALK: &str = "query($first: Int!, $after: String) { customers(first: $first, after: $after) {
     pageInfo { endCursor } } }";
 
 /// The columns of a customer the requests show (the statements read the whole row).
@@ -96,11 +107,15 @@ impl Reads {
         client: ClientId,
         customers: usize,
     ) -> anyhow::Result<Self> {
-        let depth = (customers * 9 / 10 / 100).max(1) * 100;
+        let depth = customers * 9 / 10;
         let mut cursor = Value::Null;
-        for _ in 0..depth / 100 {
-            let (mut data, _) = api.call(&key, WALK, json!({ "after": cursor })).await?;
+        let mut walked = 0;
+        while walked < depth {
+            let first = (depth - walked).min(100);
+            let variables = json!({ "first": first, "after": cursor });
+            let (mut data, _) = api.call(&key, WALK, variables).await?;
             cursor = data["customers"]["pageInfo"]["endCursor"].take();
+            walked += first;
         }
         let deep_cursor = cursor.as_str().context("no cursor at 90%")?.to_owned();
         let mut pooled = db.read().await?;
@@ -242,7 +257,7 @@ impl Reads {
 }
 
 /// The rows of `table` (accounts, payors) of these customers, in the order the API lists
-/// them.
+/// them: the keys as one array on PostgreSQL, as the server binds them, each bound on SQLite.
 async fn of_customers<T>(
     conn: &mut layer2::db::Conn<'_>,
     table: &str,
@@ -252,12 +267,19 @@ async fn of_customers<T>(
 where
     T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static,
 {
+    let order = "ORDER BY customer_id, created_at, id";
+    let client = Arg::Id(client.0);
+    if matches!(conn, layer2::db::Conn::Pg(_)) {
+        let sql =
+            format!("SELECT * FROM {table} WHERE client_id = $1 AND customer_id = ANY($2) {order}");
+        let keys = Arg::Ids(customers.iter().map(|c| c.0).collect());
+        return Ok(sql::load(conn, &sql, &[client, keys]).await?);
+    }
     let sql = format!(
-        "SELECT * FROM {table} WHERE client_id = $1 AND customer_id IN ({}) \
-         ORDER BY customer_id, created_at, id",
+        "SELECT * FROM {table} WHERE client_id = $1 AND customer_id IN ({}) {order}",
         sql::placeholders(2, customers.len())
     );
-    let mut args = vec![Arg::Id(client.0)];
+    let mut args = vec![client];
     args.extend(customers.iter().map(|c| Arg::Id(c.0)));
-    Ok(sql::load(conn, &sql, &args).await?)
+    Ok(sql::load_one_off(conn, &sql, &args).await?)
 }

@@ -141,6 +141,7 @@ pub fn status_kb(pid: Option<u32>, field: &str) -> Option<u64> {
 
 /// The largest `VmRSS` of a process seen so far, sampled every 100 ms until dropped.
 pub struct RssSampler {
+    pid: Option<u32>,
     peak: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -158,11 +159,17 @@ impl RssSampler {
                 }
             }
         });
-        Self { peak, task }
+        Self {
+            pid: Some(pid),
+            peak,
+            task,
+        }
     }
 
-    pub fn peak_kb(&self) -> u64 {
-        self.peak.load(Ordering::Relaxed)
+    /// The peak since the last call (or the start), and a new peak from now on.
+    pub fn take_peak_kb(&self) -> u64 {
+        let now = status_kb(self.pid, "VmRSS").unwrap_or(0);
+        self.peak.swap(now, Ordering::Relaxed).max(now)
     }
 }
 

@@ -1,67 +1,104 @@
 //! Hand-written SQL for the yardsticks: one statement text for both backends (`$n`
-//! parameters, which SQLite numbers by first appearance), bound from a list of arguments.
+//! parameters, each may appear more than once), run as the server runs its own hand-written
+//! statements ([`RawQuery`]: prepared once per connection when the text does not vary).
 
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Text};
-use diesel::sqlite::Sqlite;
+use diesel::sql_types::BigInt;
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use layer2::db::Conn;
-use layer2::db::types::{PortableTimestamp, Timestamp};
+use layer2::db::raw::{Bind, RawQuery};
+use layer2::db::types::Timestamp;
 
 /// One bound parameter.
 #[derive(Debug, Clone)]
 pub enum Arg {
     Id(uuid::Uuid),
+    /// Several keys: one array on PostgreSQL (`= ANY($n)`).
+    Ids(Vec<uuid::Uuid>),
     Text(String),
     Int(i64),
     At(Timestamp),
 }
 
-fn pg_query(sql: &str, args: &[Arg]) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-    let mut query = diesel::sql_query(sql.to_owned()).into_boxed::<Pg>();
-    for arg in args.iter().cloned() {
-        query = match arg {
-            Arg::Id(id) => query.bind::<diesel::sql_types::Uuid, _>(id),
-            Arg::Text(text) => query.bind::<Text, _>(text),
-            Arg::Int(n) => query.bind::<BigInt, _>(n),
-            Arg::At(at) => query.bind::<PortableTimestamp, _>(at),
-        };
+impl Arg {
+    fn bind(&self) -> Bind {
+        match self {
+            Arg::Id(id) => Bind::uuid(*id),
+            Arg::Ids(ids) => Bind::Uuids(
+                ids.iter()
+                    .map(|id| layer2::db::raw::BoundUuid(*id))
+                    .collect(),
+            ),
+            Arg::Text(text) => Bind::Text(text.clone()),
+            Arg::Int(n) => Bind::BigInt(*n),
+            Arg::At(at) => Bind::Timestamp(*at),
+        }
     }
-    query
 }
 
-fn sqlite_query(sql: &str, args: &[Arg]) -> BoxedSqlQuery<'static, Sqlite, SqlQuery> {
-    let mut query = diesel::sql_query(sql.to_owned()).into_boxed::<Sqlite>();
-    for arg in args.iter().cloned() {
-        query = match arg {
-            // The portable mapping: hyphenated text on SQLite.
-            Arg::Id(id) => query.bind::<Text, _>(id.hyphenated().to_string()),
-            Arg::Text(text) => query.bind::<Text, _>(text),
-            Arg::Int(n) => query.bind::<BigInt, _>(n),
-            Arg::At(at) => query.bind::<PortableTimestamp, _>(at),
-        };
+/// `$n` placeholders as `?`, with the argument of each occurrence in order.
+fn query(sql: &str, args: &[Arg], reusable: bool) -> QueryResult<RawQuery> {
+    let mut text = String::with_capacity(sql.len());
+    let mut binds = Vec::new();
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, ch)) = chars.next() {
+        if ch != '$' {
+            text.push(ch);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        let arg = digits
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| args.get(n.checked_sub(1)?))
+            .ok_or_else(|| {
+                diesel::result::Error::QueryBuilderError(format!("no argument ${digits}").into())
+            })?;
+        text.push('?');
+        binds.push(arg.bind());
     }
-    query
+    Ok(match reusable {
+        true => RawQuery::reusable(text, binds),
+        false => RawQuery::one_off(text, binds),
+    })
 }
 
-/// Runs a statement; the number of rows it changed.
+/// Runs a statement whose text is fixed; the number of rows it changed.
 pub async fn execute(conn: &mut Conn<'_>, sql: &str, args: &[Arg]) -> QueryResult<usize> {
+    let query = query(sql, args, true)?;
     match conn {
-        Conn::Pg(c) => pg_query(sql, args).execute(&mut **c).await,
-        Conn::Sqlite(c) => sqlite_query(sql, args).execute(&mut **c).await,
+        Conn::Pg(c) => query.execute(&mut **c).await,
+        Conn::Sqlite(c) => query.execute(&mut **c).await,
     }
 }
 
-/// Runs a query and decodes its rows by column name.
+/// Runs a query whose text is fixed, and decodes its rows by column name.
 pub async fn load<T>(conn: &mut Conn<'_>, sql: &str, args: &[Arg]) -> QueryResult<Vec<T>>
 where
-    T: QueryableByName<Pg> + QueryableByName<Sqlite> + Send + 'static,
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static,
+{
+    load_query(conn, query(sql, args, true)?).await
+}
+
+/// [`load`] for a text that varies with the arguments (an `IN` list): prepared each time.
+pub async fn load_one_off<T>(conn: &mut Conn<'_>, sql: &str, args: &[Arg]) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static,
+{
+    load_query(conn, query(sql, args, false)?).await
+}
+
+async fn load_query<T>(conn: &mut Conn<'_>, query: RawQuery) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + Send + 'static,
 {
     match conn {
-        Conn::Pg(c) => pg_query(sql, args).load(&mut **c).await,
-        Conn::Sqlite(c) => sqlite_query(sql, args).load(&mut **c).await,
+        Conn::Pg(c) => query.load(&mut **c).await,
+        Conn::Sqlite(c) => query.load(&mut **c).await,
     }
 }
 
