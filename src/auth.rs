@@ -147,7 +147,7 @@ pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Princip
 /// The principal of the key whose secret hashes to `secret_hash`, if it is live.
 async fn verify(db: &Database, secret_hash: &str) -> Result<Principal, AuthError> {
     let mut pooled = db.read().await.map_err(|_| AuthError::Unavailable)?;
-    let (record, environment) = store::api_keys::find_by_hash(&mut pooled.conn(), secret_hash)
+    let (record, client) = store::api_keys::find_by_hash(&mut pooled.conn(), secret_hash)
         .await
         .map_err(|error| {
             if !matches!(error, StoreError::Unavailable(_)) {
@@ -159,9 +159,10 @@ async fn verify(db: &Database, secret_hash: &str) -> Result<Principal, AuthError
     if record.revoked_at.is_some() {
         return Err(AuthError::Rejected);
     }
-    match (record.role, record.client_id, environment) {
-        (KeyRole::Client, Some(client_id), Some(environment)) => {
-            Ok(Principal::client(client_id, record.id, environment))
+    match (record.role, record.client_id, client) {
+        (KeyRole::Client, Some(client_id), Some(client)) => {
+            Ok(Principal::client(client_id, record.id, client.environment)
+                .on_sandbox_clock(client.clock_offset_ms))
         }
         (KeyRole::Operator, None, _) => Ok(Principal::operator(record.id)),
         // The table's CHECK makes this impossible; refuse rather than guess.

@@ -96,6 +96,12 @@ async fn serve(cli: &Cli) -> anyhow::Result<()> {
             timeout: args.webhook_timeout,
             allow_private_addresses: args.allow_private_webhook_urls,
         },
+        dormancy: crate::domain::dormancy::Dormancy {
+            period: chrono::Duration::days(i64::from(args.dormancy_days)),
+            payments_received_count: args.dormancy_counts_payments_received,
+        },
+        dormancy_interval: Duration::from_secs(args.dormancy_check_secs),
+        max_total_count: args.max_total_count,
         webhook_poll_interval: args.webhook_poll,
         clock: crate::clock::system(),
         limits: Limits {

@@ -241,6 +241,27 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub idempotency_retention_days: u64,
 
+    /// How many days without activity of its own make an ACTIVE customer DORMANT.
+    #[arg(long, env = "LAYER2_DORMANCY_DAYS", default_value_t = 365,
+          value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub dormancy_days: u32,
+
+    /// Count money received into a customer's accounts as its activity (by default only
+    /// what the customer does counts: transfers, changes, new accounts, payors, addresses).
+    #[arg(long, env = "LAYER2_DORMANCY_COUNTS_PAYMENTS_RECEIVED")]
+    pub dormancy_counts_payments_received: bool,
+
+    /// How often the dormancy job looks for customers past the period, in seconds.
+    #[arg(long, env = "LAYER2_DORMANCY_CHECK_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub dormancy_check_secs: u64,
+
+    /// How far a listing's `totalCount` counts; past it, the count stops there and
+    /// `totalCountIsExact` is false (a count then costs the same for any size of list).
+    #[arg(long, env = "LAYER2_MAX_TOTAL_COUNT", default_value_t = 10_000,
+          value_parser = clap::value_parser!(i64).range(1..=1_000_000_000))]
+    pub max_total_count: i64,
+
     /// How long an event is kept (and readable by the `events` query), in days.
     #[arg(long, env = "LAYER2_EVENT_RETENTION_DAYS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3650))]

@@ -62,6 +62,7 @@ fn default_customers(client_id: ClientId, now: Timestamp) -> Vec<(Customer, Acco
         version: 1,
         created_at: now,
         updated_at: now,
+        last_activity_at: now,
     };
     let account = |customer: &Customer, external_id: &str, product_id| {
         crate::ops::accounts::default_account(customer, external_id, product_id, "FIAT_TESTNET_USD")
@@ -292,5 +293,6 @@ fn synthetic(client_id: ClientId, n: usize, now: Timestamp) -> Customer {
         version: 1,
         created_at: now,
         updated_at: now,
+        last_activity_at: now,
     }
 }

@@ -11,6 +11,7 @@ diesel::table! {
         environment -> Text,
         regulated -> Bool,
         created_at -> PortableTimestamp,
+        clock_offset_ms -> BigInt,
     }
 }
 
@@ -80,6 +81,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> PortableTimestamp,
         updated_at -> PortableTimestamp,
+        last_activity_at -> PortableTimestamp,
     }
 }
 

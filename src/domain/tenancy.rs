@@ -12,6 +12,9 @@ pub struct Principal {
     key_id: ApiKeyId,
     /// The client's environment; the operator counts as PRODUCTION.
     environment: Environment,
+    /// How far a SANDBOX client's own clock runs ahead of real time, in milliseconds (zero
+    /// for everyone else): the time every operation of this caller happens at.
+    clock_ahead_ms: i64,
 }
 
 /// Who a principal is.
@@ -31,7 +34,25 @@ impl Principal {
             caller: Caller::Client(client_id),
             key_id,
             environment,
+            clock_ahead_ms: 0,
         }
+    }
+
+    /// The same principal on its client's sandbox clock, `ms` ahead of real time (PRODUCTION
+    /// clients always run on real time).
+    pub(crate) fn on_sandbox_clock(self, ms: i64) -> Self {
+        match (self.caller, self.environment) {
+            (Caller::Client(_), Environment::Sandbox) => Self {
+                clock_ahead_ms: ms.max(0),
+                ..self
+            },
+            _ => self,
+        }
+    }
+
+    /// How far this caller's clock runs ahead of real time (a SANDBOX client's own clock).
+    pub fn clock_ahead(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.clock_ahead_ms)
     }
 
     pub(crate) fn operator(key_id: ApiKeyId) -> Self {
@@ -39,6 +60,7 @@ impl Principal {
             caller: Caller::Operator,
             key_id,
             environment: Environment::Production,
+            clock_ahead_ms: 0,
         }
     }
 
@@ -48,6 +70,7 @@ impl Principal {
             caller: Caller::System,
             key_id: ApiKeyId(uuid::Uuid::nil()),
             environment: Environment::Production,
+            clock_ahead_ms: 0,
         }
     }
 

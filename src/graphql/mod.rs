@@ -14,6 +14,7 @@ pub mod money;
 pub mod node;
 pub mod pagination;
 pub mod query;
+pub mod sandbox_clock;
 pub mod scalars;
 pub mod subscription;
 pub mod types;
@@ -49,6 +50,7 @@ pub struct Query(
     money::TransferQuery,
     events::EventQuery,
     webhooks::WebhookQuery,
+    sandbox_clock::SandboxClockQuery,
 );
 
 /// Every change the API offers.
@@ -62,6 +64,7 @@ pub struct Mutation(
     money::PaymentMutation,
     money::TransferMutation,
     webhooks::WebhookMutation,
+    sandbox_clock::SandboxClockMutation,
 );
 
 /// The schema type served on /graphql.
@@ -90,6 +93,9 @@ pub struct RequestContext {
     pub upload_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// The per-key allowances the request's cost is charged to.
     pub throttle: std::sync::Arc<limits::throttle::Throttle>,
+    /// The API keys this replica verified lately: a change to what a key stands for (its
+    /// client's sandbox clock) forgets them, so that it takes effect here at once.
+    pub keys: std::sync::Arc<crate::auth::KeyCache>,
     /// What the request cost, for the response's `extensions.cost`.
     pub cost: std::sync::Arc<limits::CostRecord>,
     /// The request's id (`X-Request-Id`), recorded on the events it causes.

@@ -47,3 +47,19 @@ pub async fn sweep(app: App, interval: Duration) {
         app.db.close_idle();
     }
 }
+
+/// Every `interval`, for as long as the server runs: ACTIVE customers without activity of
+/// their own for the dormancy period become DORMANT (real time, then each sandbox clock that
+/// runs ahead of it).
+pub async fn dormancy(app: App, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match crate::ops::customers::dormancy::sweep(&app).await {
+            Ok(0) => {}
+            Ok(moved) => tracing::info!(moved, "customers became dormant"),
+            Err(error) => tracing::warn!(?error, "dormancy pass failed"),
+        }
+    }
+}

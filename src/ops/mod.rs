@@ -40,6 +40,10 @@ pub struct Settings {
     pub event_retention: Duration,
     /// How webhooks are delivered.
     pub webhooks: webhooks::WebhookSettings,
+    /// When customers become dormant, and what counts as their activity.
+    pub dormancy: crate::domain::dormancy::Dormancy,
+    /// How far a listing's `totalCount` counts before it stops (and says it is not exact).
+    pub max_total_count: i64,
 }
 
 impl Default for Settings {
@@ -50,6 +54,8 @@ impl Default for Settings {
             idempotency_retention: Duration::from_secs(30 * 24 * 3600),
             event_retention: Duration::from_secs(30 * 24 * 3600),
             webhooks: webhooks::WebhookSettings::default(),
+            dormancy: crate::domain::dormancy::Dormancy::default(),
+            max_total_count: 10_000,
         }
     }
 }
@@ -93,7 +99,13 @@ impl<'a> Cx<'a> {
         Self {
             db,
             principal,
-            now: Timestamp::from_datetime(clock.now()),
+            // A SANDBOX client's operations happen on its own clock.
+            now: Timestamp::from_datetime(
+                clock
+                    .now()
+                    .checked_add_signed(principal.clock_ahead())
+                    .unwrap_or_else(|| clock.now()),
+            ),
             settings,
             request_id: None,
         }

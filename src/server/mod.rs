@@ -43,6 +43,12 @@ pub struct ServerSettings {
     pub event_retention: Duration,
     /// How webhooks are delivered (retry schedule, timeout, private receivers).
     pub webhooks: crate::ops::webhooks::WebhookSettings,
+    /// When customers become dormant, and what counts as their activity.
+    pub dormancy: crate::domain::dormancy::Dormancy,
+    /// How often the dormancy job looks for customers past the period.
+    pub dormancy_interval: Duration,
+    /// How far a listing's `totalCount` counts before it stops.
+    pub max_total_count: i64,
     /// How often the webhook deliverer looks for work besides this process's own commits
     /// (other replicas' events, retries falling due).
     pub webhook_poll_interval: Duration,
@@ -81,6 +87,9 @@ impl ServerSettings {
             idempotency_retention: crate::ops::Settings::default().idempotency_retention,
             event_retention: crate::ops::Settings::default().event_retention,
             webhooks: crate::ops::webhooks::WebhookSettings::default(),
+            dormancy: crate::domain::dormancy::Dormancy::default(),
+            dormancy_interval: Duration::from_secs(3600),
+            max_total_count: crate::ops::Settings::default().max_total_count,
             webhook_poll_interval: Duration::from_secs(1),
             clock: crate::clock::system(),
             limits: Limits::default(),
@@ -130,6 +139,28 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What every GraphQL request of `principal` runs with (over HTTP and WebSocket alike).
+    pub fn request_context(
+        &self,
+        principal: crate::domain::tenancy::Principal,
+        cost: Arc<crate::graphql::limits::CostRecord>,
+        request_id: Option<String>,
+    ) -> crate::graphql::RequestContext {
+        crate::graphql::RequestContext {
+            principal,
+            db: self.db.clone(),
+            clock: self.ops.clock.clone(),
+            settings: self.ops.settings.clone(),
+            content_downloaded: Default::default(),
+            upload_claimed: Default::default(),
+            upload_slots: self.upload_slots.clone(),
+            throttle: self.throttle.clone(),
+            keys: self.keys.clone(),
+            cost,
+            request_id,
+        }
+    }
+
     pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
     }
@@ -144,6 +175,8 @@ pub struct RunningServer {
     grace: Duration,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     sweeper: tokio::task::JoinHandle<()>,
+    /// The dormancy job.
+    dormancy: tokio::task::JoinHandle<()>,
     /// The webhook deliverer (stopped with the server; what it was sending is leased and
     /// sent again by the next deliverer).
     deliverer: tokio::task::JoinHandle<()>,
@@ -164,6 +197,7 @@ impl RunningServer {
         self.subscriptions.close_all();
         self.handle.stop(true).await;
         self.sweeper.abort();
+        self.dormancy.abort();
         self.deliverer.abort();
         let result = self
             .task
@@ -194,6 +228,8 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
             idempotency_retention: settings.idempotency_retention,
             event_retention: settings.event_retention,
             webhooks: settings.webhooks.clone(),
+            dormancy: settings.dormancy,
+            max_total_count: settings.max_total_count,
         }),
     };
     let subscriptions = ws::Subscriptions::new(settings.subscriptions);
@@ -261,6 +297,10 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         ops.clone(),
         settings.webhook_poll_interval,
     ));
+    let dormancy = tokio::spawn(crate::jobs::dormancy(
+        ops.clone(),
+        settings.dormancy_interval,
+    ));
     let sweeper = tokio::spawn(crate::jobs::sweep(ops, settings.expiry_sweep_interval));
     Ok(RunningServer {
         addr,
@@ -269,6 +309,7 @@ pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<Running
         grace: settings.shutdown_grace,
         task,
         sweeper,
+        dormancy,
         deliverer,
         db,
         subscriptions,

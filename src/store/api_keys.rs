@@ -32,22 +32,40 @@ pub async fn insert(conn: &mut Conn<'_>, key: &ApiKey) -> Result<(), StoreError>
     Ok(())
 }
 
-/// The key whose secret hashes to `secret_hash`, revoked or not, with its client's
-/// environment (none for an operator key), in one statement.
+/// A key's client as authentication needs it: its environment and how far its sandbox
+/// clock runs ahead of real time.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyClient {
+    pub environment: Environment,
+    pub clock_offset_ms: i64,
+}
+
+/// The key whose secret hashes to `secret_hash`, revoked or not, with its client (none for
+/// an operator key), in one statement.
 pub async fn find_by_hash(
     conn: &mut Conn<'_>,
     secret_hash: &str,
-) -> Result<Option<(ApiKey, Option<Environment>)>, StoreError> {
-    let found = dispatch!(conn, c => {
+) -> Result<Option<(ApiKey, Option<KeyClient>)>, StoreError> {
+    let found: Option<(ApiKey, Option<Environment>, Option<i64>)> = dispatch!(conn, c => {
         api_keys::table
             .left_join(clients::table)
             .filter(api_keys::secret_hash.eq(secret_hash))
-            .select((ApiKey::as_select(), clients::environment.nullable()))
+            .select((
+                ApiKey::as_select(),
+                clients::environment.nullable(),
+                clients::clock_offset_ms.nullable(),
+            ))
             .first(c)
             .await
             .optional()?
     });
-    Ok(found)
+    Ok(found.map(|(key, environment, offset)| {
+        let client = environment.map(|environment| KeyClient {
+            environment,
+            clock_offset_ms: offset.unwrap_or(0),
+        });
+        (key, client)
+    }))
 }
 
 /// Revokes the key with this prefix; false when there is no such live key.

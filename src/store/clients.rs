@@ -112,3 +112,64 @@ async fn lock(conn: &mut Conn<'_>, client_id: ClientId) -> Result<(), StoreError
     }
     Ok(())
 }
+
+/// How far a client's sandbox clock runs ahead of real time, in milliseconds; `None` when
+/// the client is outside the scope or does not exist.
+pub async fn clock_offset(
+    conn: &mut Conn<'_>,
+    scope: &Scope,
+    id: ClientId,
+) -> Result<Option<i64>, StoreError> {
+    if !scope.includes(id) {
+        return Ok(None);
+    }
+    let found = dispatch!(conn, c => {
+        clients::table
+            .find(id)
+            .select(clients::clock_offset_ms)
+            .first(c)
+            .await
+            .optional()?
+    });
+    Ok(found)
+}
+
+/// Moves a SANDBOX client's clock forward by `by_ms` (concurrent moves add up; it never goes
+/// back); the new offset, or `None` when the client is not a SANDBOX client in the scope.
+pub async fn advance_clock(
+    tx: &mut Conn<'_>,
+    scope: &Scope,
+    id: ClientId,
+    by_ms: i64,
+) -> Result<Option<i64>, StoreError> {
+    if !scope.includes(id) || by_ms <= 0 {
+        return Ok(None);
+    }
+    let moved = dispatch!(tx, c => {
+        diesel::update(
+            clients::table
+                .filter(clients::id.eq(id))
+                .filter(clients::environment.eq(Environment::Sandbox)),
+        )
+        .set(clients::clock_offset_ms.eq(clients::clock_offset_ms + by_ms))
+        .returning(clients::clock_offset_ms)
+        .get_result(c)
+        .await
+        .optional()?
+    });
+    Ok(moved)
+}
+
+/// The clients whose sandbox clocks run ahead of real time, with their offsets (the jobs
+/// run their due work on those clocks too).
+pub async fn clocks_ahead(conn: &mut Conn<'_>) -> Result<Vec<(ClientId, i64)>, StoreError> {
+    let ahead = dispatch!(conn, c => {
+        clients::table
+            .filter(clients::clock_offset_ms.gt(0))
+            .order(clients::id)
+            .select((clients::id, clients::clock_offset_ms))
+            .load(c)
+            .await?
+    });
+    Ok(ahead)
+}

@@ -193,15 +193,21 @@ pub async fn due_of_customer(
     Ok(due)
 }
 
-/// Up to `limit` due transfers of every client in the scope, the longest due first.
+/// Up to `limit` due transfers of every client in the scope (or of one), the longest due
+/// first.
 pub async fn due(
     conn: &mut Conn<'_>,
     scope: &Scope,
+    client: Option<ClientId>,
     now: Timestamp,
     limit: i64,
 ) -> Result<Vec<TransferId>, StoreError> {
     let due = dispatch!(conn, c => {
-        scoped!(transfers::table, transfers::client_id, scope)
+        let mut query = scoped!(transfers::table, transfers::client_id, scope);
+        if let Some(client) = client {
+            query = query.filter(transfers::client_id.eq(client));
+        }
+        query
             .filter(transfers::status.eq(TransferStatus::Requested))
             .filter(transfers::valid_until.le(now))
             .order(transfers::valid_until)

@@ -191,6 +191,7 @@ fn wordy_customer(client_id: ClientId, n: usize) -> Customer {
         version: 1,
         created_at: now,
         updated_at: now,
+        last_activity_at: now,
     }
 }
 

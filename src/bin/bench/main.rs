@@ -7,6 +7,7 @@
 //! --database-url URL] [--customers 10000,100000,1000000]`
 
 mod data;
+mod dormancy;
 mod load;
 mod postgres;
 mod reads;
@@ -54,7 +55,7 @@ struct Args {
     #[arg(long)]
     seconds: Option<f64>,
     /// Only these operations (lookup, first-page, deep-page, nested, total-count,
-    /// transfers), e.g. to profile one; default: all.
+    /// transfers, dormancy), e.g. to profile one; default: all.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Connections in the server's pool and in the yardstick's.
@@ -155,7 +156,21 @@ async fn main() -> anyhow::Result<()> {
     }
     drop(rss);
     server.stop().await?;
+    // Last: it makes every seeded customer DORMANT.
+    let dormancy = match chosen(&args, "dormancy") {
+        true => Some(dormancy::run(&db).await?),
+        false => None,
+    };
     report(&rows, &sizes, &fixture, db.backend());
+    if let Some(pass) = dormancy {
+        println!(
+            "dormancy job, one pass a year and a day on: {} customers made DORMANT in {:.1?} \
+             ({:.0} a second)",
+            pass.moved,
+            pass.took,
+            pass.moved as f64 / pass.took.as_secs_f64().max(f64::EPSILON)
+        );
+    }
     drop(cluster);
     Ok(())
 }

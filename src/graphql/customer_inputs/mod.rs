@@ -248,6 +248,9 @@ pub struct CustomerFilterInput {
     pub created_before: Option<chrono::DateTime<chrono::Utc>>,
     /// Only customers whose names or customerId contain this text (case-insensitive).
     pub search: Option<String>,
+    /// Only ACTIVE customers that become DORMANT before this time if they do nothing of
+    /// their own (`dormantAfter` before it): those to contact first.
+    pub dormant_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What to order customers by.

@@ -5,6 +5,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{is_external_id, load_customer, target_client};
+use crate::domain::dormancy::Dormancy;
 use crate::domain::ids::{ClientId, CustomerKey};
 use crate::domain::tenancy::Scope;
 use crate::domain::time::Timestamp;
@@ -17,7 +18,9 @@ use crate::graphql::pagination::{Direction, PageInfo, PageRequest, encode_cursor
 use crate::graphql::request;
 use crate::graphql::types::customer::Customer;
 use crate::store;
-use crate::store::customers::{CustomerCursor, CustomerFilter, CustomerOrder, CustomerPage};
+use crate::store::customers::{
+    Counted, CustomerCursor, CustomerFilter, CustomerOrder, CustomerPage,
+};
 
 /// Customer reads.
 #[derive(Default)]
@@ -135,7 +138,7 @@ impl CustomerQuery {
                 None => return Ok(CustomerConnection::empty(rc.principal.scope())),
             },
         };
-        let store_filter = store_filter(filter, client_filter);
+        let store_filter = store_filter(filter, client_filter, &rc.settings.dormancy);
         let store_page = CustomerPage {
             order,
             // Reading backwards is reading the reverse order forwards, then flipping.
@@ -159,6 +162,7 @@ impl CustomerQuery {
             page_info,
             filter: Some(store_filter),
             scope,
+            counted: tokio::sync::OnceCell::new(),
         })
     }
 }
@@ -182,7 +186,11 @@ fn position(page: &PageRequest, order: CustomerOrder) -> ApiResult<Option<Custom
 
 /// The store's filter for a checked `filter` and the client to list (a blank search is
 /// none; a search is trimmed).
-fn store_filter(filter: CustomerFilterInput, client_id: Option<ClientId>) -> CustomerFilter {
+fn store_filter(
+    filter: CustomerFilterInput,
+    client_id: Option<ClientId>,
+    dormancy: &Dormancy,
+) -> CustomerFilter {
     CustomerFilter {
         client_id,
         customer_type: filter.customer_type,
@@ -194,6 +202,9 @@ fn store_filter(filter: CustomerFilterInput, client_id: Option<ClientId>) -> Cus
             .search
             .filter(|s| !s.trim().is_empty())
             .map(|s| s.trim().to_owned()),
+        idle_since: filter
+            .dormant_before
+            .map(|before| Timestamp::from_datetime(dormancy.idle_before(before))),
     }
 }
 
@@ -213,6 +224,8 @@ pub struct CustomerConnection {
     /// `None` when the caller may see nothing (so the count is zero).
     filter: Option<CustomerFilter>,
     scope: Scope,
+    /// The count, once asked for (`totalCount` and `totalCountIsExact` share it).
+    counted: tokio::sync::OnceCell<Counted>,
 }
 
 impl CustomerConnection {
@@ -227,6 +240,7 @@ impl CustomerConnection {
             },
             filter: None,
             scope,
+            counted: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -246,13 +260,46 @@ impl CustomerConnection {
     async fn page_info(&self) -> &PageInfo {
         &self.page_info
     }
-    /// How many customers pass the filter, across all pages (counted only when asked for).
+    /// How many customers pass the filter, across all pages, counted up to 10,000 (the
+    /// server's `--max-total-count`) so that a count costs the same for any size of list: a
+    /// longer list shows that number and `totalCountIsExact` false. Counted only when asked
+    /// for.
     async fn total_count(&self, ctx: &Context<'_>) -> ApiResult<i64> {
+        Ok(self.counted(ctx).await?.count)
+    }
+
+    /// False when more customers pass the filter than `totalCount` shows (it stops at the
+    /// server's `--max-total-count`).
+    async fn total_count_is_exact(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        Ok(self.counted(ctx).await?.exact)
+    }
+}
+
+impl CustomerConnection {
+    /// The bounded count, counted once however many fields ask for it.
+    async fn counted(&self, ctx: &Context<'_>) -> ApiResult<Counted> {
         let Some(filter) = &self.filter else {
-            return Ok(0);
+            return Ok(Counted {
+                count: 0,
+                exact: true,
+            });
         };
         let rc = request(ctx)?;
-        let mut pooled = rc.db.read().await?;
-        Ok(store::customers::count_filtered(&mut pooled.conn(), &self.scope, filter).await?)
+        let at_most = rc.settings.max_total_count;
+        let counted = self
+            .counted
+            .get_or_try_init(|| async {
+                let mut pooled = rc.db.read().await?;
+                let counted = store::customers::count_filtered(
+                    &mut pooled.conn(),
+                    &self.scope,
+                    filter,
+                    at_most,
+                )
+                .await?;
+                ApiResult::Ok(counted)
+            })
+            .await?;
+        Ok(*counted)
     }
 }

@@ -9,6 +9,7 @@ mod transfers;
 pub use accounts::{AccountMutation, AccountQuery};
 pub use payments::PaymentMutation;
 pub use payors::{PayorMutation, PayorQuery};
+pub(crate) use transfers::client_of;
 pub use transfers::{TransferMutation, TransferQuery};
 
 use async_graphql::ID;

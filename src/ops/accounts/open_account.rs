@@ -3,6 +3,7 @@
 
 use crate::db::Conn;
 use crate::domain::account::ProductId;
+use crate::domain::dormancy::Activity;
 use crate::domain::ids::{AccountKey, ClientId};
 use crate::domain::status::AccountStatus;
 use crate::domain::validation::{Problems, check_external_id};
@@ -76,6 +77,9 @@ async fn open(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input, id: AccountKey) -> 
     let customer = find_customer(tx, cx, &input.customer_id, input.client).await?;
     let status = locked_status(tx, cx, customer.id, customer.client_id).await?;
     check_updatable(status, cx.principal.role())?;
+    let opened = Activity::AccountOpened;
+    crate::ops::customers::activity::note(tx, cx, (customer.id, customer.client_id), opened)
+        .await?;
     if !status.can_transact() {
         return Err(OpError::CannotTransact {
             reason: "CUSTOMER_STATUS",

@@ -65,6 +65,7 @@ fn onboarded(cx: &Cx<'_>, before: &store::applications::Application) -> OpResult
         version: 1,
         created_at: cx.now,
         updated_at: cx.now,
+        last_activity_at: cx.now,
     };
     let people = before
         .draft

@@ -5,6 +5,7 @@ pub mod create_client;
 pub mod holdings;
 pub mod keys;
 pub mod sandbox;
+pub mod sandbox_clock;
 
 use crate::ops::{Cx, OpError, OpResult};
 

@@ -3,10 +3,12 @@
 
 use crate::db::Conn;
 use crate::domain::account::{Cascade, CloseRefusal, check_close};
+use crate::domain::dormancy::Activity;
 use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::status::{CustomerStatus, check_transition};
 use crate::domain::validation::Problems;
+use crate::ops::customers::activity;
 use crate::ops::customers::{check_note, find_customer, lost_race, stale, transition_refusal};
 use crate::ops::events;
 use crate::ops::money::expire_transfers::settle_overdue_of_customer;
@@ -51,12 +53,19 @@ pub async fn run(cx: &Cx<'_>, input: Input) -> OpResult<Customer> {
         updated_by: &input.updated_by,
         actor: cx.principal.actor(),
     };
-    uow::unit!(cx, None, tx => change(tx, cx, &customer, to, &note).await)?.done()
+    uow::unit!(cx, None, tx => {
+        let moved = change(tx, cx, &customer, to, &note).await?;
+        let changed = Activity::StatusChanged;
+        let noted = activity::note(tx, cx, (moved.id, moved.client_id), changed).await?;
+        OpResult::Ok(noted.unwrap_or(moved))
+    })?
+    .done()
 }
 
 /// The body: the compare-and-set on the status and version the rule was weighed on, the
-/// history entry, then the cascade onto the accounts.
-async fn change(
+/// history entry, then the cascade onto the accounts. Also the move of the server's own
+/// (dormancy and its end), whose `cx` is the server's.
+pub(crate) async fn change(
     tx: &mut Conn<'_>,
     cx: &Cx<'_>,
     customer: &Customer,

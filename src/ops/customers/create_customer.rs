@@ -163,6 +163,7 @@ async fn create(
         version: 1,
         created_at: cx.now,
         updated_at: cx.now,
+        last_activity_at: cx.now,
     };
     let account = crate::ops::accounts::default_account(
         &customer,

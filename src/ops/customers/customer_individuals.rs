@@ -4,8 +4,10 @@
 //! save bumps the customer's version by compare-and-set.
 
 use crate::domain::customer::{IndividualType, PersonDetails, check_total_ownership};
+use crate::domain::dormancy::Activity;
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::validation::{FieldError, Problems};
+use crate::ops::customers::activity;
 use crate::ops::customers::{check_note, check_updatable, find_customer, lost_race};
 use crate::ops::{Cx, OpError, OpResult};
 use crate::ops::{events, uow};
@@ -150,6 +152,8 @@ async fn save(
                 input.customer_id
             )));
         }
+        let changed = Activity::DetailsChanged;
+        activity::note(tx, cx, (customer.id, customer.client_id), changed).await?;
         let after = store::customers::find(tx, &scope, customer.id)
             .await?
             .ok_or_else(|| OpError::internal(&"the customer vanished inside its transaction"))?;

@@ -1,9 +1,11 @@
 //! Customers: one module per use case, and what every operation on a customer's data
 //! shares — finding the customer a request names, the update rule, the refusals.
 
+pub mod activity;
 pub mod change_customer_status;
 pub mod create_customer;
 pub mod customer_individuals;
+pub mod dormancy;
 pub mod update_customer;
 
 use chrono::NaiveDate;

@@ -1,8 +1,10 @@
 //! `updateCustomer`: a partial change of a customer's details and flag, refused when its
 //! status does not allow updates; a change that changes nothing writes nothing.
 
+use crate::domain::dormancy::Activity;
 use crate::domain::ids::{ClientId, StatusHistoryId};
 use crate::domain::validation::{FieldError, Problems};
+use crate::ops::customers::activity;
 use crate::ops::customers::{check_details, check_note, check_updatable, find_customer, stale};
 use crate::ops::{Cx, OpError, OpResult};
 use crate::ops::{events, uow};
@@ -70,7 +72,9 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Customer> {
         match store::customers::update_details(tx, &scope, &updated, before.version, &log).await? {
             Some(saved) => {
                 events::customer_updated(tx, cx, &saved, &changed, &input.reason).await?;
-                Ok(saved)
+                let changed = Activity::DetailsChanged;
+                let noted = activity::note(tx, cx, (saved.id, saved.client_id), changed).await?;
+                Ok(noted.unwrap_or(saved))
             }
             None => Err(crate::ops::customers::lost_race(tx, cx, &before).await),
         }

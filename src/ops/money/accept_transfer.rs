@@ -3,6 +3,7 @@
 //! the same idempotency key (the execution runs in a savepoint).
 
 use crate::db::Conn;
+use crate::domain::dormancy::Activity;
 use crate::domain::ids::TransferId;
 use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
 use crate::domain::transfer::TransferStatus;
@@ -70,6 +71,9 @@ async fn execute(tx: &mut Conn<'_>, cx: &Cx<'_>, id: TransferId) -> OpResult<Tra
     let transfer =
         store::transfers::leave_requested(tx, &scope, id, TransferStatus::Executed, None, cx.now)
             .await?;
+    let source = (transfer.source_account_id, transfer.client_id);
+    let accepted = Activity::TransferAccepted;
+    crate::ops::customers::activity::note_of_account(tx, cx, source, accepted).await?;
     let hold = store::transfers::hold_of(tx, &scope, id).await?;
     store::ledger::settle_transaction(
         tx,

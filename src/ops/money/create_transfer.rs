@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use crate::db::Conn;
+use crate::domain::dormancy::Activity;
 use crate::domain::ids::{ClientId, TransferId};
 use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
 use crate::domain::transfer::{TransferStatus, check_pair};
@@ -106,6 +107,8 @@ async fn create(
         &owner_of(tx, cx, &destination).await?,
         &destination,
     )?;
+    let requested = (source.customer_id, source.client_id);
+    crate::ops::customers::activity::note(tx, cx, requested, Activity::TransferRequested).await?;
     settle_due_of(tx, cx, &[source.id]).await?;
     let validity = chrono::Duration::from_std(cx.settings.transfer_validity)
         .map_err(|e| OpError::internal(&e.to_string()))?;

@@ -3,7 +3,7 @@
 //! transaction, or by the sweeper, each in a unit of work of its own.
 
 use crate::db::Conn;
-use crate::domain::ids::{AccountKey, CustomerKey, TransferId};
+use crate::domain::ids::{AccountKey, ClientId, CustomerKey, TransferId};
 use crate::domain::ledger::{Posting, TransactionStatus};
 use crate::domain::tenancy::Principal;
 use crate::domain::transfer::TransferStatus;
@@ -84,18 +84,39 @@ pub async fn settle_due_of_customer(
 }
 
 /// The sweeper's pass, as the server itself: expires up to `limit` due transfers of every
-/// client, each in its own unit of work (one that cannot be expired does not hold up the
-/// others); how many it expired.
+/// client at real time, then of each client whose sandbox clock runs ahead at its own time,
+/// each in its own unit of work (one that cannot be expired does not hold up the others);
+/// how many it expired.
 pub async fn sweep(app: &App, limit: i64) -> OpResult<usize> {
     let system = Principal::system();
     let cx = app.cx(&system);
+    let mut expired = expire_due(&cx, None, limit).await?;
+    let ahead = {
+        let mut pooled = cx.db.conn().await?;
+        store::clients::clocks_ahead(&mut pooled.conn()).await?
+    };
+    for (client, offset_ms) in ahead {
+        let now = crate::db::types::Timestamp(cx.now.0 + chrono::Duration::milliseconds(offset_ms));
+        expired += sweep_client(&Cx { now, ..cx }, client, limit).await?;
+    }
+    Ok(expired)
+}
+
+/// [`sweep`] for one client, as the server at that client's time (`server.now`, a sandbox
+/// clock ahead of real time).
+pub async fn sweep_client(server: &Cx<'_>, client: ClientId, limit: i64) -> OpResult<usize> {
+    expire_due(server, Some(client), limit).await
+}
+
+/// Expires up to `limit` transfers due at `cx.now` (of one client, or of all).
+async fn expire_due(cx: &Cx<'_>, client: Option<ClientId>, limit: i64) -> OpResult<usize> {
     let due = {
         let mut pooled = cx.db.conn().await?;
-        store::transfers::due(&mut pooled.conn(), &cx.scope(), cx.now, limit).await?
+        store::transfers::due(&mut pooled.conn(), &cx.scope(), client, cx.now, limit).await?
     };
     let mut expired = 0;
     for id in due {
-        match uow::unit!(&cx, None, tx => end(tx, &cx, id, TransferStatus::Expired, None).await) {
+        match uow::unit!(cx, None, tx => end(tx, cx, id, TransferStatus::Expired, None).await) {
             Ok(_) => expired += 1,
             Err(OpError::Conflict(_)) => {}
             Err(error) => tracing::warn!(transfer = %id, ?error, "could not expire a transfer"),

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::db::Conn;
 use crate::domain::client::Environment;
+use crate::domain::dormancy::Activity;
 use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, PaymentAddressId, TransactionId};
 use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
@@ -142,6 +143,9 @@ async fn receive(
     address: Option<&PaymentAddress>,
     reference: Option<String>,
 ) -> OpResult<TransactionId> {
+    let received = Activity::PaymentReceived;
+    let owner = (account.customer_id, account.client_id);
+    crate::ops::customers::activity::note(tx, cx, owner, received).await?;
     let scope = cx.scope();
     let mut transaction = AccountTransaction::new(
         account.client_id,

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use crate::db::Conn;
 use crate::db::types::Timestamp;
 use crate::domain::account::ProductId;
+use crate::domain::dormancy::Activity;
 use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, PaymentAddressId};
 use crate::domain::payment_address::{Lease, wallet_address};
@@ -116,6 +117,9 @@ async fn issue(
         crate::ops::customers::locked_status(tx, cx, account.customer_id, account.client_id)
             .await?;
     check_transact(status, account.status).map_err(|why| cannot_transact("account", why))?;
+    let requested = Activity::PaymentAddressRequested;
+    crate::ops::customers::activity::note(tx, cx, (customer.id, customer.client_id), requested)
+        .await?;
     let mut random = [0u8; 20];
     rand::rng().fill_bytes(&mut random);
     let wallet = wallet_address(&account.asset_type_id, random).map_err(|e| OpError::Rule {

@@ -2,6 +2,7 @@
 //! idempotency key a retry returns the first payor.
 
 use crate::db::Conn;
+use crate::domain::dormancy::Activity;
 use crate::domain::event::{EventType, Happened, SubjectKind};
 use crate::domain::ids::{ClientId, PayorKey};
 use crate::domain::payor::PayorDetails;
@@ -69,6 +70,9 @@ async fn create(tx: &mut Conn<'_>, cx: &Cx<'_>, input: &Input, id: PayorKey) -> 
         locked_status(tx, cx, customer.id, customer.client_id).await?,
         cx.principal.role(),
     )?;
+    let created = Activity::PayorCreated;
+    crate::ops::customers::activity::note(tx, cx, (customer.id, customer.client_id), created)
+        .await?;
     let details = input.details.clone();
     let payor = Payor {
         id,

@@ -14,7 +14,6 @@ use super::{error_response, insert_header};
 use crate::auth::AuthError;
 use crate::domain::client::Environment;
 use crate::domain::tenancy::Principal;
-use crate::graphql::RequestContext;
 use crate::graphql::limits::CostRecord;
 use crate::server::AppState;
 use crate::server::request_log::OperationInfo;
@@ -88,18 +87,7 @@ pub(super) async fn execute(
     let batches = crate::graphql::loaders::Batches::driven();
     let request =
         crate::graphql::loaders::attach(request, &state.db, principal.scope(), batches.clone())
-            .data(RequestContext {
-                principal,
-                db: state.db.clone(),
-                clock: state.ops.clock.clone(),
-                settings: state.ops.settings.clone(),
-                content_downloaded: Default::default(),
-                upload_claimed: Default::default(),
-                upload_slots: state.upload_slots.clone(),
-                throttle: state.throttle.clone(),
-                cost: cost.clone(),
-                request_id: request_id.clone(),
-            });
+            .data(state.request_context(principal, cost.clone(), request_id.clone()));
     let schema = match principal.environment() {
         Environment::Sandbox => state.schema.clone(),
         Environment::Production => state.quiet_schema.clone(),

@@ -18,7 +18,6 @@ use super::places::Place;
 use crate::auth::AuthError;
 use crate::domain::client::Environment;
 use crate::domain::tenancy::Principal;
-use crate::graphql::RequestContext;
 use crate::graphql::subscription::PollInterval;
 use crate::server::AppState;
 
@@ -312,18 +311,7 @@ fn with_caller(
         principal.scope(),
         crate::graphql::loaders::Batches::immediate(),
     )
-    .data(RequestContext {
-        principal,
-        db: state.db.clone(),
-        clock: state.ops.clock.clone(),
-        settings: state.ops.settings.clone(),
-        content_downloaded: Default::default(),
-        upload_claimed: Default::default(),
-        upload_slots: state.upload_slots.clone(),
-        throttle: state.throttle.clone(),
-        cost: Default::default(),
-        request_id: None,
-    })
+    .data(state.request_context(principal, Default::default(), None))
     .data(PollInterval(poll_interval))
 }
 

@@ -26,6 +26,9 @@ pub struct CustomerFilter {
     pub created_before: Option<Timestamp>,
     /// Case-insensitive substring of the names or the customerId.
     pub search: Option<String>,
+    /// Only ACTIVE customers whose last activity is before this instant (those dormancy
+    /// will reach first).
+    pub idle_since: Option<Timestamp>,
 }
 
 /// What the listing is ordered by; the internal key breaks ties.
@@ -91,6 +94,11 @@ macro_rules! filtered {
         if let Some(term) = &filter.search {
             query = query.filter(customers::search_text.like(escape_like(term)).escape('\\'));
         }
+        if let Some(at) = filter.idle_since {
+            query = query
+                .filter(customers::status.eq(CustomerStatus::Active))
+                .filter(customers::last_activity_at.lt(at));
+        }
         query
     }};
 }
@@ -139,12 +147,29 @@ pub async fn count_filtered(
     conn: &mut Conn<'_>,
     scope: &Scope,
     filter: &CustomerFilter,
-) -> Result<i64, StoreError> {
-    let n = dispatch!(conn, c => {
+    at_most: i64,
+) -> Result<Counted, StoreError> {
+    // One row per customer, at most one past the bound: the scan stops there however many
+    // customers the client has (diesel has no derived tables for a bounded COUNT).
+    let rows: Vec<i32> = dispatch!(conn, c => {
         filtered!(scoped!(customers::table, customers::client_id, scope), filter)
-            .count()
-            .get_result(c)
+            .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+            .limit(at_most.saturating_add(1))
+            .load(c)
             .await?
     });
-    Ok(n)
+    let seen = rows.len() as i64;
+    Ok(Counted {
+        count: seen.min(at_most),
+        exact: seen <= at_most,
+    })
+}
+
+/// A count that stops at a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    /// The count, or the bound when there are more.
+    pub count: i64,
+    /// False when there are more than `count`.
+    pub exact: bool,
 }

@@ -2,11 +2,15 @@
 //! compare-and-set writes of details. Row mapping, listing and status changes have files of
 //! their own.
 
+mod activity;
 mod list;
 mod row;
 mod status;
 
-pub use list::{CustomerCursor, CustomerFilter, CustomerOrder, CustomerPage, count_filtered, list};
+pub use activity::{idle_since, note_activity};
+pub use list::{
+    Counted, CustomerCursor, CustomerFilter, CustomerOrder, CustomerPage, count_filtered, list,
+};
 pub use row::CustomerRow;
 pub use status::{move_status, status_history, status_history_count};
 
@@ -52,6 +56,9 @@ pub struct Customer {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the customer last did something of its own (dormancy's measure): its creation
+    /// until it acts.
+    pub last_activity_at: Timestamp,
 }
 
 impl Customer {

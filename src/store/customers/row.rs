@@ -58,6 +58,7 @@ pub struct CustomerRow {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub last_activity_at: Timestamp,
 }
 
 impl CustomerRow {
@@ -101,6 +102,7 @@ impl CustomerRow {
             version: customer.version,
             created_at: customer.created_at,
             updated_at: customer.updated_at,
+            last_activity_at: customer.last_activity_at,
         };
         match &customer.details {
             Details::Individual(p) => {
@@ -188,6 +190,7 @@ impl CustomerRow {
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            last_activity_at: self.last_activity_at,
         })
     }
 }

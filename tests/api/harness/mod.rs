@@ -249,6 +249,19 @@ impl TestApp {
         }
     }
 
+    /// Runs one SQL statement on the test's database (to set up what no API call makes);
+    /// the rows it changed.
+    pub async fn sql(&self, statement: &str) -> usize {
+        use diesel_async::RunQueryDsl;
+        use layer2::db::Conn;
+        let mut pooled = self.database.conn().await.expect("connection");
+        let changed = match pooled.conn() {
+            Conn::Pg(c) => diesel::sql_query(statement).execute(c).await,
+            Conn::Sqlite(c) => diesel::sql_query(statement).execute(c).await,
+        };
+        changed.expect("the statement runs")
+    }
+
     /// The running server, to shut it down while the test goes on.
     pub fn take_server(&mut self) -> RunningServer {
         self.server.take().expect("server still running")

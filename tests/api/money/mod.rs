@@ -2,6 +2,7 @@
 //! every money mutation, cascades, transfers, the ledger, idempotency and the nested graph.
 
 mod accounts;
+mod dormancy;
 mod event_catalogue;
 mod events;
 mod graph;

@@ -267,6 +267,22 @@ impl Customer {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at.0
     }
+
+    /// When the customer last did something of its own (to the minute): a transfer
+    /// requested or accepted from its accounts, a change by its client to its details or
+    /// status, a new account, payor or payment address; its creation until then. Money
+    /// received does not count unless the server is configured so.
+    async fn last_activity_at(&self) -> DateTime<Utc> {
+        self.0.last_activity_at.0
+    }
+
+    /// When this ACTIVE customer becomes DORMANT if it does nothing of its own until then
+    /// (its last activity plus the dormancy period, 365 days by default); null in any
+    /// other status. On a SANDBOX client's own clock, like every time of its objects.
+    async fn dormant_after(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
+        let rule = request(ctx)?.settings.dormancy;
+        Ok(rule.dormant_after(self.0.status, self.0.last_activity_at.0))
+    }
 }
 
 /// What the calling principal may do with a customer, from the status rules.
