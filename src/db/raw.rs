@@ -183,3 +183,30 @@ mod tests {
         assert!(sql_of(&more, Sqlite).is_err());
     }
 }
+
+/// `SELECT COUNT(*) FROM (<query>)`: how many rows a query returns, one row to read. Given
+/// a query with a `LIMIT`, a count that stops at a bound however large the table.
+#[derive(Debug, Clone, Copy)]
+pub struct CountOf<Q>(pub Q);
+
+impl<Q, DB> QueryFragment<DB> for CountOf<Q>
+where
+    DB: Backend,
+    Q: QueryFragment<DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("SELECT COUNT(*) FROM (");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(") counted");
+        Ok(())
+    }
+}
+
+impl<Q> QueryId for CountOf<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q> Query for CountOf<Q> {
+    type SqlType = BigInt;
+}

@@ -218,6 +218,7 @@ impl RunningServer {
 
 /// Binds and starts serving. The server runs on its own worker threads.
 pub fn start(settings: &ServerSettings, db: Database) -> std::io::Result<RunningServer> {
+    memory::purge_at_once();
     let draining = Arc::new(AtomicBool::new(false));
     let ops = crate::ops::App {
         db: db.clone(),

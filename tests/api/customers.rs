@@ -543,3 +543,22 @@ both_backends! {
         assert_eq!(count["data"]["customers"]["totalCount"], 1, "{count}");
     }
 }
+
+crate::harness::both_backends_configured! {
+    async fn total_count_stops_at_its_bound_and_says_so(app, |s| s.max_total_count = 3) {
+        let count = "{ customers(first: 1) { totalCount totalCountIsExact } }";
+        let body = app.gql(count, json!({})).await;
+        assert_eq!(body["data"]["customers"], json!({ "totalCount": 2, "totalCountIsExact": true }), "{body}");
+        layer2::seed::synthetic_customers(&app.database, app.sandbox.client.id, 2)
+            .await
+            .expect("customers");
+        let body = app.gql(count, json!({})).await;
+        assert_eq!(body["data"]["customers"], json!({ "totalCount": 3, "totalCountIsExact": false }), "{body}");
+        // Both fields, one count.
+        assert_eq!(body["extensions"]["statements"], 2, "{body}");
+        // A filter is counted the same way.
+        let active = "{ customers(filter: { search: \"synthetic\" }) { totalCount totalCountIsExact } }";
+        let body = app.gql(active, json!({})).await;
+        assert_eq!(body["data"]["customers"], json!({ "totalCount": 2, "totalCountIsExact": true }), "{body}");
+    }
+}

@@ -124,6 +124,9 @@ async fn main() -> anyhow::Result<()> {
     println!("{HEADER}");
     for &size in &sizes {
         data::grow(&db, &mut fixture, size).await?;
+        if !Read::ALL.iter().any(|read| chosen(&args, read.key())) {
+            continue;
+        }
         let reads = Reads::new(
             api.clone(),
             fixture.listed_key.clone(),

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{StoreError, scoped};
+use crate::db::raw::CountOf;
 use crate::db::schema::customers;
 use crate::db::types::Timestamp;
 use crate::db::{Conn, dispatch};
@@ -149,16 +150,17 @@ pub async fn count_filtered(
     filter: &CustomerFilter,
     at_most: i64,
 ) -> Result<Counted, StoreError> {
-    // One row per customer, at most one past the bound: the scan stops there however many
-    // customers the client has (diesel has no derived tables for a bounded COUNT).
-    let rows: Vec<i32> = dispatch!(conn, c => {
-        filtered!(scoped!(customers::table, customers::client_id, scope), filter)
-            .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
-            .limit(at_most.saturating_add(1))
-            .load(c)
-            .await?
+    // Counts the customers of a query that stops one past the bound: the scan ends there
+    // however many customers the client has.
+    let seen: i64 = dispatch!(conn, c => {
+        CountOf(
+            filtered!(scoped!(customers::table, customers::client_id, scope), filter)
+                .select(customers::id)
+                .limit(at_most.saturating_add(1)),
+        )
+        .get_result(c)
+        .await?
     });
-    let seen = rows.len() as i64;
     Ok(Counted {
         count: seen.min(at_most),
         exact: seen <= at_most,
