@@ -1,34 +1,57 @@
-//! Credentials to principal: the API key format, its hashing, minting, and the
-//! `Authorization: Bearer` check that every GraphQL request passes before anything else runs.
+//! Credentials to principal: the format of API keys and access tokens, their hashing,
+//! minting, and the `Authorization: Bearer` check that every GraphQL request passes before
+//! anything else runs.
 
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 
+use crate::clock::Clock;
 use crate::db::Database;
 use crate::db::types::Timestamp;
+use crate::domain::access::Scopes;
 use crate::domain::client::KeyRole;
 use crate::domain::ids::{ApiKeyId, ClientId};
-use crate::domain::tenancy::Principal;
+use crate::domain::tenancy::{Grant, Principal};
 use crate::store::{self, StoreError};
 
 const KEY_TAG: &str = "l2_";
+const TOKEN_TAG: &str = "l2at_";
 const PREFIX_LEN: usize = 8;
 const SECRET_LEN: usize = 40;
 
-/// A whole API key as the caller sends it: `l2_<8-char id>_<40-char secret>`.
-/// Its `Debug` shows only the prefix, so it cannot end up in a log by accident.
-pub struct ApiKeySecret(String);
+/// Which kind of credential a secret is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A client's (or the operator's) API key: `l2_…`.
+    ApiKey,
+    /// A short-lived access token a client minted: `l2at_…`.
+    AccessToken,
+}
 
-impl std::fmt::Debug for ApiKeySecret {
+/// A whole credential as the caller sends it: an API key `l2_<8-char id>_<40-char secret>`
+/// or an access token `l2at_<8-char id>_<40-char secret>`. Its `Debug` shows only the
+/// prefix, so it cannot end up in a log by accident.
+pub struct Credential(String);
+
+impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ApiKeySecret({}…)", self.prefix())
+        write!(f, "Credential({}…)", self.prefix())
     }
 }
 
-impl ApiKeySecret {
-    /// A new random key (the OS-seeded CSPRNG behind `rand::rng`).
+impl Credential {
+    /// A new random API key (the OS-seeded CSPRNG behind `rand::rng`).
     pub fn generate() -> Self {
+        Self::generate_tagged(KEY_TAG)
+    }
+
+    /// A new random access token.
+    pub fn generate_token() -> Self {
+        Self::generate_tagged(TOKEN_TAG)
+    }
+
+    fn generate_tagged(tag: &str) -> Self {
         let mut rng = rand::rng();
         let mut part = |len: usize, lower: bool| -> String {
             (&mut rng)
@@ -40,12 +63,31 @@ impl ApiKeySecret {
         };
         let prefix = part(PREFIX_LEN, true);
         let secret = part(SECRET_LEN, false);
-        Self(format!("{KEY_TAG}{prefix}_{secret}"))
+        Self(format!("{tag}{prefix}_{secret}"))
     }
 
-    /// Accepts a token only in the exact key format; anything else is malformed.
+    /// What kind of credential this is.
+    pub fn kind(&self) -> CredentialKind {
+        if self.0.starts_with(TOKEN_TAG) {
+            CredentialKind::AccessToken
+        } else {
+            CredentialKind::ApiKey
+        }
+    }
+
+    fn tag(&self) -> &'static str {
+        match self.kind() {
+            CredentialKind::ApiKey => KEY_TAG,
+            CredentialKind::AccessToken => TOKEN_TAG,
+        }
+    }
+
+    /// Accepts a credential only in the exact format of a key or a token; anything else is
+    /// malformed.
     pub fn parse(token: &str) -> Option<Self> {
-        let rest = token.strip_prefix(KEY_TAG)?;
+        let rest = token
+            .strip_prefix(TOKEN_TAG)
+            .or_else(|| token.strip_prefix(KEY_TAG))?;
         let (prefix, secret) = rest.split_once('_')?;
         let well_formed = prefix.len() == PREFIX_LEN
             && secret.len() == SECRET_LEN
@@ -56,9 +98,10 @@ impl ApiKeySecret {
         well_formed.then(|| Self(token.to_owned()))
     }
 
-    /// The part that names the key in listings and logs: `l2_<8 chars>`.
+    /// The part that names the credential in listings and logs: `l2_<8 chars>` or
+    /// `l2at_<8 chars>`.
     pub fn prefix(&self) -> &str {
-        &self.0[..KEY_TAG.len() + PREFIX_LEN]
+        &self.0[..self.tag().len() + PREFIX_LEN]
     }
 
     /// Hex SHA-256 of the whole key: what the database stores. Keys are 238 bits of
@@ -109,7 +152,8 @@ pub enum AuthError {
     Missing,
     /// Not `Bearer <key>` with a key in our format.
     Malformed,
-    /// A well-formed key that is not ours, or has been revoked.
+    /// A well-formed key that is not ours, or has been revoked; or a token that is not
+    /// ours, has been revoked or has expired.
     Rejected,
     /// The key could not be checked: the database is unavailable.
     Unavailable,
@@ -121,40 +165,90 @@ impl AuthError {
         match self {
             Self::Missing => "missing API key: send `Authorization: Bearer <api key>`",
             Self::Malformed => "malformed credentials: send `Authorization: Bearer <api key>`",
-            Self::Rejected => "unknown or revoked API key",
+            Self::Rejected => "unknown, revoked or expired credentials",
             Self::Unavailable => "the service is temporarily unavailable; retry shortly",
         }
     }
 }
 
 /// Parses `Bearer <key>` (the scheme is case-insensitive, as RFC 7235 says).
-pub fn parse_authorization(header: Option<&str>) -> Result<ApiKeySecret, AuthError> {
+pub fn parse_authorization(header: Option<&str>) -> Result<Credential, AuthError> {
     let header = header.ok_or(AuthError::Missing)?;
     let (scheme, token) = header.trim().split_once(' ').ok_or(AuthError::Malformed)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AuthError::Malformed);
     }
-    ApiKeySecret::parse(token.trim()).ok_or(AuthError::Malformed)
+    Credential::parse(token.trim()).ok_or(AuthError::Malformed)
 }
 
-/// Resolves an `Authorization` header value to the principal it names.
-/// Checks the `Authorization` header against the stored keys (one statement).
-pub async fn authenticate(db: &Database, header: Option<&str>) -> Result<Principal, AuthError> {
-    let key = parse_authorization(header)?;
-    verify(db, &key.hash()).await
+/// Resolves an `Authorization` header value to the principal it names, checking it against
+/// the stored keys and tokens (one statement) at the clock's time.
+pub async fn authenticate(
+    db: &Database,
+    clock: &dyn Clock,
+    header: Option<&str>,
+) -> Result<Principal, AuthError> {
+    let credential = parse_authorization(header)?;
+    let principal = verify(db, &credential).await?;
+    live(principal, clock)
 }
 
-/// The principal of the key whose secret hashes to `secret_hash`, if it is live.
-async fn verify(db: &Database, secret_hash: &str) -> Result<Principal, AuthError> {
+/// The principal, if its credential has not expired at the clock's time (a token's expiry
+/// is on its client's clock).
+fn live(principal: Principal, clock: &dyn Clock) -> Result<Principal, AuthError> {
+    match principal.grant() {
+        Some(grant) if clock.now() + principal.clock_ahead() >= grant.expires_at => {
+            Err(AuthError::Rejected)
+        }
+        _ => Ok(principal),
+    }
+}
+
+/// The principal of a credential, if it is ours and not revoked (expiry is checked apart,
+/// so that a cached principal is checked too).
+async fn verify(db: &Database, credential: &Credential) -> Result<Principal, AuthError> {
+    match credential.kind() {
+        CredentialKind::ApiKey => verify_key(db, &credential.hash()).await,
+        CredentialKind::AccessToken => verify_token(db, &credential.hash()).await,
+    }
+}
+
+/// Logs what is not merely the database being away, and says it is unavailable.
+fn lookup_failed(error: StoreError) -> AuthError {
+    if !matches!(error, StoreError::Unavailable(_)) {
+        tracing::error!(?error, "credential lookup failed");
+    }
+    AuthError::Unavailable
+}
+
+/// The principal of the access token whose secret hashes to `secret_hash`.
+async fn verify_token(db: &Database, secret_hash: &str) -> Result<Principal, AuthError> {
+    let mut pooled = db.read().await.map_err(|_| AuthError::Unavailable)?;
+    let (token, client) = store::access_tokens::find_by_hash(&mut pooled.conn(), secret_hash)
+        .await
+        .map_err(lookup_failed)?
+        .ok_or(AuthError::Rejected)?;
+    if token.revoked_at.is_some() {
+        return Err(AuthError::Rejected);
+    }
+    let grant = Grant {
+        token: token.id,
+        scopes: Scopes::from_text(&token.scopes),
+        restricted: token.restricted,
+        expires_at: token.expires_at.0,
+    };
+    Ok(
+        Principal::token(token.client_id, token.api_key_id, client.environment, grant)
+            .on_sandbox_clock(client.clock_offset_ms),
+    )
+}
+
+/// The principal of the API key whose secret hashes to `secret_hash`, if it is live.
+async fn verify_key(db: &Database, secret_hash: &str) -> Result<Principal, AuthError> {
     let mut pooled = db.read().await.map_err(|_| AuthError::Unavailable)?;
     let (record, client) = store::api_keys::find_by_hash(&mut pooled.conn(), secret_hash)
         .await
-        .map_err(|error| {
-            if !matches!(error, StoreError::Unavailable(_)) {
-                tracing::error!(?error, "api key lookup failed");
-            }
-            AuthError::Unavailable
-        })?
+        .map_err(lookup_failed)?
         .ok_or(AuthError::Rejected)?;
     if record.revoked_at.is_some() {
         return Err(AuthError::Rejected);
@@ -170,11 +264,13 @@ async fn verify(db: &Database, secret_hash: &str) -> Result<Principal, AuthError
     }
 }
 
-/// Keys verified in the last few seconds, so that a busy key costs no statement per
-/// request. The trade-off: a key revoked on any replica (or by the CLI) keeps working on a
-/// replica that verified it for at most the cache's lifetime (5 s by default,
-/// `--key-cache-ms`; 0 turns the cache off). Unknown and revoked keys are never kept, so a
-/// new key works at once. Entries are keyed by the secret's hash, never the secret.
+/// Keys and tokens verified in the last few seconds, so that a busy credential costs no
+/// statement per request. The trade-off: a key or token revoked on another replica (or a key
+/// by the CLI) keeps working on a replica that verified it for at most the cache's lifetime
+/// (5 s by default, `--key-cache-ms`; 0 turns the cache off); the replica that revoked it
+/// forgets it at once. A token's expiry is checked on every request, cached or not. Unknown
+/// and revoked credentials are never kept, so a new one works at once. Entries are keyed by
+/// the secret's hash, never the secret.
 pub struct KeyCache {
     keys: Option<moka::sync::Cache<String, Principal>>,
 }
@@ -198,19 +294,20 @@ impl KeyCache {
     pub async fn authenticate(
         &self,
         db: &Database,
+        clock: &dyn Clock,
         header: Option<&str>,
     ) -> Result<Principal, AuthError> {
-        let key = parse_authorization(header)?;
-        let hash = key.hash();
+        let credential = parse_authorization(header)?;
         let Some(keys) = &self.keys else {
-            return verify(db, &hash).await;
+            return live(verify(db, &credential).await?, clock);
         };
+        let hash = credential.hash();
         if let Some(principal) = keys.get(&hash) {
-            return Ok(principal);
+            return live(principal, clock);
         }
-        let principal = verify(db, &hash).await?;
+        let principal = verify(db, &credential).await?;
         keys.insert(hash, principal);
-        Ok(principal)
+        live(principal, clock)
     }
 
     /// Forgets every verified key (this replica's revocations take effect at once).
@@ -227,17 +324,17 @@ mod tests {
 
     #[test]
     fn generated_keys_parse_and_hash_stably() {
-        let key = ApiKeySecret::generate();
-        let parsed = ApiKeySecret::parse(key.expose()).expect("a generated key parses");
+        let key = Credential::generate();
+        let parsed = Credential::parse(key.expose()).expect("a generated key parses");
         assert_eq!(parsed.hash(), key.hash());
         assert_eq!(key.hash().len(), 64);
         assert!(key.prefix().starts_with("l2_") && key.prefix().len() == 11);
-        assert_ne!(ApiKeySecret::generate().expose(), key.expose());
+        assert_ne!(Credential::generate().expose(), key.expose());
     }
 
     #[test]
     fn debug_never_shows_the_secret() {
-        let key = ApiKeySecret::generate();
+        let key = Credential::generate();
         let shown = format!("{key:?}");
         assert!(shown.contains(key.prefix()));
         assert!(!shown.contains(&key.expose()[12..]));
@@ -245,7 +342,7 @@ mod tests {
 
     #[test]
     fn every_bad_header_shape_is_refused() {
-        let good = ApiKeySecret::generate();
+        let good = Credential::generate();
         assert_eq!(parse_authorization(None).unwrap_err(), AuthError::Missing);
         for bad in [
             "".to_owned(),

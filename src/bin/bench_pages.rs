@@ -46,10 +46,13 @@ async fn main() -> anyhow::Result<()> {
         db.backend(),
         started.elapsed()
     );
-    let principal =
-        layer2::auth::authenticate(&db, Some(&format!("Bearer {}", sandbox.key.expose())))
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let principal = layer2::auth::authenticate(
+        &db,
+        &layer2::clock::SystemClock,
+        Some(&format!("Bearer {}", sandbox.key.expose())),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let scope = principal.scope();
     let filter = CustomerFilter::default();
 

@@ -19,9 +19,9 @@ use crate::domain::customer::{
 };
 use crate::domain::event::{EventId, EventType, SubjectKind};
 use crate::domain::ids::{
-    AccountHistoryId, AccountKey, ApiKeyId, ApplicationId, ApplicationIndividualId, ClientId,
-    CustomerKey, DocumentId, LedgerEntryId, PaymentAddressId, PayorKey, PostingId, StatusHistoryId,
-    TransactionId, TransferId,
+    AccessTokenId, AccountHistoryId, AccountKey, ApiKeyId, ApplicationId, ApplicationIndividualId,
+    ClientId, CustomerKey, DocumentId, LedgerEntryId, PaymentAddressId, PayorKey, PostingId,
+    StatusHistoryId, TransactionId, TransferId,
 };
 use crate::domain::ledger::{Bucket, CategoryType, TransactionStatus, TransactionType};
 use crate::domain::status::CustomerStatus;
@@ -156,6 +156,7 @@ uuid_sql!(
     ClientId,
     EventId,
     ApiKeyId,
+    AccessTokenId,
     CustomerKey,
     StatusHistoryId,
     ApplicationId,

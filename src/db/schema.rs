@@ -32,6 +32,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::{PortableTimestamp, PortableUuid};
+
+    access_tokens (id) {
+        id -> PortableUuid,
+        client_id -> PortableUuid,
+        api_key_id -> PortableUuid,
+        prefix -> Text,
+        secret_hash -> Text,
+        label -> Nullable<Text>,
+        scopes -> Text,
+        restricted -> Bool,
+        created_at -> PortableTimestamp,
+        expires_at -> PortableTimestamp,
+        revoked_at -> Nullable<PortableTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::db::types::PortableUuid;
+
+    access_token_customers (token_id, customer_external_id) {
+        token_id -> PortableUuid,
+        client_id -> PortableUuid,
+        customer_external_id -> Text,
+    }
+}
+
+diesel::table! {
     asset_types (id) {
         id -> Text,
         decimals -> Integer,
@@ -488,6 +518,9 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> clients (client_id));
+diesel::joinable!(access_tokens -> clients (client_id));
+diesel::joinable!(access_tokens -> api_keys (api_key_id));
+diesel::joinable!(access_token_customers -> access_tokens (token_id));
 diesel::joinable!(customers -> clients (client_id));
 diesel::joinable!(customer_status_history -> customers (customer_id));
 diesel::joinable!(customer_individuals -> customers (customer_id));
@@ -512,6 +545,8 @@ diesel::joinable!(webhook_messages -> events (event_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
     api_keys,
+    access_tokens,
+    access_token_customers,
     asset_types,
     customers,
     customer_status_history,

@@ -42,6 +42,10 @@ id_type!(
     ApiKeyId
 );
 id_type!(
+    /// An access token (a short-lived credential a client mints for a browser or app).
+    AccessTokenId
+);
+id_type!(
     /// A customer's internal key (its `customerId` is the client's own reference).
     CustomerKey
 );

@@ -1,6 +1,7 @@
 //! The platform's rules as pure Rust: identifiers, tenancy, enums and (in later capabilities)
 //! status tables and validation. Nothing here performs I/O, so every rule is unit-tested whole.
 
+pub mod access;
 pub mod account;
 pub mod application;
 pub mod client;

@@ -1,8 +1,11 @@
 //! Who is calling, and which tenant's data that caller may reach. A `Scope` is required by
 //! every store function on tenant data; only authentication (and seeding) can make one.
 
+use chrono::{DateTime, Utc};
+
+use super::access::{AccessScope, Scopes};
 use super::client::Environment;
-use super::ids::{ApiKeyId, ClientId};
+use super::ids::{AccessTokenId, ApiKeyId, ClientId};
 
 /// The authenticated caller. Its fields are private and its constructors crate-private:
 /// outside this crate a principal (and so a [`Scope`]) only comes from authentication.
@@ -15,6 +18,19 @@ pub struct Principal {
     /// How far a SANDBOX client's own clock runs ahead of real time, in milliseconds (zero
     /// for everyone else): the time every operation of this caller happens at.
     clock_ahead_ms: i64,
+    /// What the access token allows, when the caller holds one rather than an API key.
+    grant: Option<Grant>,
+}
+
+/// What an access token allows its holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub token: AccessTokenId,
+    pub scopes: Scopes,
+    /// Limited to the customers named when it was minted (and to nothing else).
+    pub restricted: bool,
+    /// When it stops working, on real time.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Who a principal is.
@@ -35,6 +51,39 @@ impl Principal {
             key_id,
             environment,
             clock_ahead_ms: 0,
+            grant: None,
+        }
+    }
+
+    /// A client's access token, minted with the API key `key_id`.
+    pub(crate) fn token(
+        client_id: ClientId,
+        key_id: ApiKeyId,
+        environment: Environment,
+        grant: Grant,
+    ) -> Self {
+        Self {
+            grant: Some(grant),
+            ..Self::client(client_id, key_id, environment)
+        }
+    }
+
+    /// What the caller's access token allows; `None` for an API key.
+    pub fn grant(&self) -> Option<Grant> {
+        self.grant
+    }
+
+    /// The scopes the caller holds: every scope for an API key (and the operator).
+    pub fn scopes(&self) -> Scopes {
+        self.grant.map_or_else(Scopes::all, |grant| grant.scopes)
+    }
+
+    /// Whether the caller holds `scope`; the scope it lacks otherwise.
+    pub fn require(&self, scope: AccessScope) -> Result<(), AccessScope> {
+        if self.scopes().contains(scope) {
+            Ok(())
+        } else {
+            Err(scope)
         }
     }
 
@@ -61,6 +110,7 @@ impl Principal {
             key_id,
             environment: Environment::Production,
             clock_ahead_ms: 0,
+            grant: None,
         }
     }
 
@@ -71,6 +121,7 @@ impl Principal {
             key_id: ApiKeyId(uuid::Uuid::nil()),
             environment: Environment::Production,
             clock_ahead_ms: 0,
+            grant: None,
         }
     }
 
@@ -94,8 +145,15 @@ impl Principal {
         match self.caller {
             Caller::Client(client_id) => Scope {
                 client: Some(client_id),
+                token: self
+                    .grant
+                    .filter(|grant| grant.restricted)
+                    .map(|grant| grant.token),
             },
-            Caller::Operator | Caller::System => Scope { client: None },
+            Caller::Operator | Caller::System => Scope {
+                client: None,
+                token: None,
+            },
         }
     }
 
@@ -129,14 +187,22 @@ impl Principal {
     }
 }
 
-/// The tenant boundary of a query: one client's rows, or (for the operator) every client's.
-/// Its field is private: a scope comes from a `Principal`.
+/// The tenant boundary of a query: one client's rows, or (for the operator) every client's;
+/// and for an access token limited to some customers, only theirs. Its fields are private: a
+/// scope comes from a `Principal`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope {
     client: Option<ClientId>,
+    token: Option<AccessTokenId>,
 }
 
 impl Scope {
+    /// The access token whose customers alone this scope reaches (the store reads them
+    /// from the token's rows); `None` when every customer of the client is in scope.
+    pub fn customers_of_token(&self) -> Option<AccessTokenId> {
+        self.token
+    }
+
     /// The client whose rows this scope is limited to; `None` for the operator (all clients).
     pub fn client_id(&self) -> Option<ClientId> {
         self.client

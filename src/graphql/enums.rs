@@ -12,6 +12,7 @@ use async_graphql::{
     ContextSelectionSet, InputType, InputValueResult, OutputType, Positioned, ServerResult, Value,
 };
 
+use crate::domain::access::AccessScope;
 use crate::domain::account::ProductId;
 use crate::domain::application::documents::{DocumentStatus, DocumentType};
 use crate::domain::application::requirements::{ApplicationErrorCode, FieldStatus};
@@ -138,6 +139,7 @@ macro_rules! graphql_enums {
 }
 
 graphql_enums!(
+    AccessScope,
     CustomerStatus,
     CustomerType,
     UsResidencyStatus,
@@ -181,6 +183,7 @@ mod tests {
 
     #[test]
     fn enum_values_are_the_platforms_exactly() {
+        graphql_names_match(AccessScope::ALL, |v| v.as_str());
         graphql_names_match(CustomerStatus::ALL, |v| v.as_str());
         graphql_names_match(CustomerType::ALL, |v| v.as_str());
         graphql_names_match(UsResidencyStatus::ALL, |v| v.as_str());

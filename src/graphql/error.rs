@@ -48,6 +48,7 @@ impl From<ApiError> for async_graphql::Error {
                 }
                 ApiError::Internal { id } => ext.set("errorId", id.to_string()),
                 ApiError::CannotTransact { reason, .. } => ext.set("reason", *reason),
+                ApiError::ScopeRequired(scope) => ext.set("requiredScope", scope.as_str()),
                 _ => {}
             }
         })
@@ -116,6 +117,12 @@ mod tests {
         };
         assert_eq!(code_of(cannot.clone()), "CUSTOMER_CANNOT_TRANSACT");
         assert_eq!(extension(cannot, "reason"), Some("ACCOUNT_STATUS".into()));
+        let scope = ApiError::ScopeRequired(crate::domain::access::AccessScope::TransfersWrite);
+        assert_eq!(code_of(scope.clone()), "FORBIDDEN");
+        assert_eq!(
+            extension(scope, "requiredScope"),
+            Some("TRANSFERS_WRITE".into())
+        );
         assert_eq!(code_of(ApiError::Unavailable), "UNAVAILABLE");
         assert_eq!(
             code_of(ApiError::Internal {

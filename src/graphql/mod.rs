@@ -1,6 +1,7 @@
 //! The GraphQL API: schema builder, roots, object types, errors. Resolvers call the store
 //! with the caller's scope and never hold a connection while their children resolve.
 
+pub mod access_tokens;
 pub mod applications;
 pub mod customer_inputs;
 pub mod customers;
@@ -51,6 +52,7 @@ pub struct Query(
     events::EventQuery,
     webhooks::WebhookQuery,
     sandbox_clock::SandboxClockQuery,
+    access_tokens::AccessTokenQuery,
 );
 
 /// Every change the API offers.
@@ -65,6 +67,7 @@ pub struct Mutation(
     money::TransferMutation,
     webhooks::WebhookMutation,
     sandbox_clock::SandboxClockMutation,
+    access_tokens::AccessTokenMutation,
 );
 
 /// The schema type served on /graphql.

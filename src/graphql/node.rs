@@ -29,10 +29,11 @@ pub enum NodeKind {
     Transaction,
     Transfer,
     WebhookSubscription,
+    AccessToken,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 13] = [
         NodeKind::Client,
         NodeKind::Customer,
         NodeKind::CustomerIndividual,
@@ -45,6 +46,7 @@ impl NodeKind {
         NodeKind::Transaction,
         NodeKind::Transfer,
         NodeKind::WebhookSubscription,
+        NodeKind::AccessToken,
     ];
 
     fn tag(self) -> &'static str {
@@ -61,6 +63,7 @@ impl NodeKind {
             Self::Transaction => "Transaction",
             Self::Transfer => "Transfer",
             Self::WebhookSubscription => "WebhookSubscription",
+            Self::AccessToken => "AccessToken",
         }
     }
 }
@@ -99,10 +102,6 @@ pub fn decode_as(id: &str, kind: NodeKind) -> Result<uuid::Uuid, ApiError> {
 
 /// An object with a global id, fetchable with `node(id)`.
 #[derive(Interface)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one per node lookup, never stored"
-)]
 #[graphql(field(name = "id", ty = "ID", desc = "The object's opaque global id."))]
 pub enum Node {
     Client(Client),

@@ -164,6 +164,8 @@ pub async fn find_node(
             )
             .await?
             .map(|row| Node::WebhookSubscription(super::webhooks::WebhookSubscription(row))),
+            // Access tokens are listed by `accessTokens`, never fetched as nodes.
+            NodeKind::AccessToken => None,
         })
     }
 }

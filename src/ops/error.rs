@@ -13,6 +13,9 @@ pub enum OpError {
     Unauthenticated(String),
     /// The caller is known but may not do this.
     Forbidden(String),
+    /// The caller's access token does not hold the scope this needs (`FORBIDDEN` with
+    /// `extensions.requiredScope`).
+    ScopeRequired(crate::domain::access::AccessScope),
     /// Nothing with that identity exists for this caller (also when it belongs to another
     /// client, so that existence does not leak).
     NotFound(String),
@@ -54,7 +57,7 @@ impl OpError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
+            Self::Forbidden(_) | Self::ScopeRequired(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
             Self::AlreadyExists { .. } => "ALREADY_EXISTS",
@@ -89,9 +92,24 @@ impl OpError {
             | Self::Rule { message, .. }
             | Self::CannotTransact { message, .. } => message.clone(),
             Self::Contended(_) => "the change kept conflicting with concurrent ones; retry".into(),
+            Self::ScopeRequired(scope) if scope.grantable() => {
+                format!("this access token does not allow it: it needs the scope {scope}")
+            }
+            Self::ScopeRequired(scope) => {
+                format!("access tokens cannot do this: it needs {scope}, which only API keys hold")
+            }
             Self::Unavailable => "the service is temporarily unavailable; retry shortly".into(),
             Self::Internal { id } => format!("internal error (reference {id})"),
         }
+    }
+
+    /// Whether the caller holds `scope` (an API key holds them all); `ScopeRequired`
+    /// otherwise.
+    pub fn require(
+        principal: &crate::domain::tenancy::Principal,
+        scope: crate::domain::access::AccessScope,
+    ) -> Result<(), Self> {
+        principal.require(scope).map_err(Self::ScopeRequired)
     }
 
     /// One broken rule on one input field.

@@ -124,7 +124,12 @@ pub async fn find(
     id: IndividualId,
 ) -> Result<Option<Individual>, StoreError> {
     let row = dispatch!(conn, c => {
-        scoped!(customer_individuals::table.filter(customer_individuals::id.eq(id)), customer_individuals::client_id, scope)
+        scoped!(
+            customer_individuals::table.filter(customer_individuals::id.eq(id)),
+            customer_individuals::client_id,
+            scope,
+            customer = customer_individuals::customer_id
+        )
             .select(IndividualRow::as_select())
             .first(c)
             .await
@@ -143,7 +148,8 @@ pub async fn list_for_customers(
         scoped!(
             customer_individuals::table.filter(customer_individuals::customer_id.eq_any(customers)),
             customer_individuals::client_id,
-            scope
+            scope,
+            customer = customer_individuals::customer_id
         )
         .order((customer_individuals::created_at.asc(), customer_individuals::id.asc()))
         .select(IndividualRow::as_select())

@@ -123,7 +123,12 @@ pub async fn page(
     filter: &Filter,
 ) -> Result<Vec<Event>, StoreError> {
     let found = dispatch!(conn, c => {
-        let mut query = scoped!(events::table, events::client_id, scope)
+        let mut query = scoped!(
+            events::table,
+            events::client_id,
+            scope,
+            maybe_external_id = events::customer_ref
+        )
             .filter(events::client_id.eq(client))
             .filter(events::sequence.gt(after));
         if !filter.types.is_empty() {
@@ -158,7 +163,12 @@ pub async fn find_many(
     ids: &[EventId],
 ) -> Result<Vec<Event>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(events::table, events::client_id, scope)
+        scoped!(
+            events::table,
+            events::client_id,
+            scope,
+            maybe_external_id = events::customer_ref
+        )
             .filter(events::id.eq_any(ids))
             .select(Event::as_select())
             .load(c)

@@ -1,6 +1,7 @@
 //! Queries, one file per aggregate: async functions that take a `Conn` and return domain
 //! values. Every function on tenant data takes a `Scope`; no SQL lives outside this folder.
 
+pub mod access_tokens;
 pub mod accounts;
 pub mod api_keys;
 pub mod applications;
@@ -21,7 +22,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::domain::customer::Address;
 
 /// Boxes `$query` and limits it to the scope's client through `$client_col`: the one place
-/// where the tenant filter is written. An operator's scope adds no filter.
+/// where the tenant filter is written. An operator's scope adds no filter. With a link to the
+/// row's customer (`external_id = col`, the client's customerId, `maybe_external_id = col`
+/// where it may be null; `customer = col`, a
+/// customer's key; `account = col`, an account's key; `accounts = (col, col)`, either of two
+/// accounts; `application = col`, an application's key), a scope limited to an access
+/// token's customers also keeps only their rows.
 macro_rules! scoped {
     ($query:expr, $client_col:path, $scope:expr) => {{
         let query = $query.into_boxed();
@@ -30,8 +36,101 @@ macro_rules! scoped {
             None => query,
         }
     }};
+    ($query:expr, $client_col:path, $scope:expr, accounts = ($first:path, $second:path)) => {{
+        let query = $crate::store::scoped!($query, $client_col, $scope);
+        match $scope.customers_of_token() {
+            Some(token) => query.filter($crate::store::token_link!(
+                accounts,
+                ($first, $second),
+                token
+            )),
+            None => query,
+        }
+    }};
+    ($query:expr, $client_col:path, $scope:expr, $link:ident = $col:path) => {{
+        let query = $crate::store::scoped!($query, $client_col, $scope);
+        match $scope.customers_of_token() {
+            Some(token) => query.filter($crate::store::token_link!($link, $col, token)),
+            None => query,
+        }
+    }};
 }
 pub(crate) use scoped;
+
+/// The condition that keeps a row of a restricted access token's customers (see [`scoped`]).
+macro_rules! token_link {
+    (external_id, $col:path, $token:expr) => {
+        $col.eq_any($crate::store::token_external_ids!($token))
+    };
+    (maybe_external_id, $col:path, $token:expr) => {
+        $col.eq_any(
+            $crate::db::schema::access_token_customers::table
+                .filter($crate::db::schema::access_token_customers::token_id.eq($token))
+                .select(
+                    $crate::db::schema::access_token_customers::customer_external_id.nullable(),
+                ),
+        )
+    };
+    (customer, $col:path, $token:expr) => {
+        $col.eq_any($crate::store::token_customer_keys!($token))
+    };
+    (account, $col:path, $token:expr) => {
+        $col.eq_any($crate::store::token_account_keys!($token))
+    };
+    (accounts, ($first:path, $second:path), $token:expr) => {
+        $first
+            .eq_any($crate::store::token_account_keys!($token))
+            .or($second.eq_any($crate::store::token_account_keys!($token)))
+    };
+    (application, $col:path, $token:expr) => {
+        $col.eq_any(
+            $crate::db::schema::applications::table
+                .filter(
+                    $crate::db::schema::applications::customer_external_id
+                        .eq_any($crate::store::token_external_ids!($token)),
+                )
+                .select($crate::db::schema::applications::id),
+        )
+    };
+}
+pub(crate) use token_link;
+
+/// The customerIds an access token is limited to (a subselect).
+macro_rules! token_external_ids {
+    ($token:expr) => {
+        $crate::db::schema::access_token_customers::table
+            .filter($crate::db::schema::access_token_customers::token_id.eq($token))
+            .select($crate::db::schema::access_token_customers::customer_external_id)
+    };
+}
+pub(crate) use token_external_ids;
+
+/// The keys of the customers an access token is limited to (a subselect; the outer query's
+/// client filter keeps another client's customer of the same customerId out).
+macro_rules! token_customer_keys {
+    ($token:expr) => {
+        $crate::db::schema::customers::table
+            .filter(
+                $crate::db::schema::customers::external_id
+                    .eq_any($crate::store::token_external_ids!($token)),
+            )
+            .select($crate::db::schema::customers::id)
+    };
+}
+pub(crate) use token_customer_keys;
+
+/// The keys of the accounts of the customers an access token is limited to (a subselect).
+macro_rules! token_account_keys {
+    ($token:expr) => {
+        $crate::db::schema::accounts::table
+            .filter(
+                $crate::db::schema::accounts::customer_id
+                    .eq_any($crate::store::token_customer_keys!($token)),
+            )
+            .select($crate::db::schema::accounts::id)
+    };
+}
+pub(crate) use token_account_keys;
 
 /// Refuses a write of a row owned by `owner` from a scope that does not include it.
 pub(crate) fn ensure_in_scope(

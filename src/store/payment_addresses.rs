@@ -67,7 +67,12 @@ pub async fn find_many(
     keys: &[PaymentAddressId],
 ) -> Result<Vec<PaymentAddress>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(payment_addresses::table, payment_addresses::client_id, scope)
+        scoped!(
+            payment_addresses::table,
+            payment_addresses::client_id,
+            scope,
+            account = payment_addresses::account_id
+        )
             .filter(payment_addresses::id.eq_any(keys))
             .select(PaymentAddress::as_select())
             .load(c)
@@ -86,7 +91,8 @@ pub async fn for_accounts(
         scoped!(
             payment_addresses::table.filter(payment_addresses::account_id.eq_any(accounts)),
             payment_addresses::client_id,
-            scope
+            scope,
+            account = payment_addresses::account_id
         )
         .order((payment_addresses::created_at, payment_addresses::id))
         .select(PaymentAddress::as_select())

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::windowed::{Condition, TopPerParent};
+use super::windowed::{Condition, Link, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{account_payors, payors};
 use crate::db::types::Timestamp;
@@ -111,7 +111,7 @@ pub async fn find_by_external_id(
     external_id: &str,
 ) -> Result<Option<Payor>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(payors::table, payors::client_id, scope)
+        scoped!(payors::table, payors::client_id, scope, customer = payors::customer_id)
             .filter(payors::customer_id.eq(customer))
             .filter(payors::external_id.eq(external_id))
             .select(Payor::as_select())
@@ -129,7 +129,7 @@ pub async fn find_many(
     keys: &[PayorKey],
 ) -> Result<Vec<Payor>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(payors::table, payors::client_id, scope)
+        scoped!(payors::table, payors::client_id, scope, customer = payors::customer_id)
             .filter(payors::id.eq_any(keys))
             .select(Payor::as_select())
             .load(c)
@@ -147,7 +147,7 @@ pub async fn page_for_customers(
     limit: i64,
 ) -> Result<Vec<Payor>, StoreError> {
     let parents: Vec<uuid::Uuid> = customers.iter().map(|k| k.0).collect();
-    let conditions: Vec<Condition> = Condition::scope(scope)
+    let conditions: Vec<Condition> = Condition::scope(scope, Link::Customer)
         .into_iter()
         .chain(Condition::after_created(after.map(|(at, key)| (at, key.0))))
         .collect();
@@ -200,7 +200,8 @@ pub async fn for_accounts(
                 .inner_join(payors::table)
                 .filter(account_payors::account_id.eq_any(accounts)),
             account_payors::client_id,
-            scope
+            scope,
+            customer = payors::customer_id
         )
         .order((account_payors::created_at, account_payors::payor_id))
         .select((account_payors::account_id, Payor::as_select()))

@@ -128,7 +128,12 @@ pub async fn hold_of(
     transfer: TransferId,
 ) -> Result<TransactionId, StoreError> {
     let id = dispatch!(tx, c => {
-        scoped!(account_transactions::table, account_transactions::client_id, scope)
+        scoped!(
+            account_transactions::table,
+            account_transactions::client_id,
+            scope,
+            account = account_transactions::account_id
+        )
             .filter(account_transactions::transfer_id.eq(transfer))
             .filter(account_transactions::transaction_type.eq(TransactionType::TransferOut))
             .select(account_transactions::id)
@@ -145,7 +150,12 @@ pub async fn find_many(
     keys: &[TransferId],
 ) -> Result<Vec<Transfer>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(transfers::table, transfers::client_id, scope)
+        scoped!(
+            transfers::table,
+            transfers::client_id,
+            scope,
+            accounts = (transfers::source_account_id, transfers::destination_account_id)
+        )
             .filter(transfers::id.eq_any(keys))
             .select(Transfer::as_select())
             .load(c)
@@ -162,7 +172,12 @@ pub async fn due_of(
     now: Timestamp,
 ) -> Result<Vec<TransferId>, StoreError> {
     let due = dispatch!(conn, c => {
-        scoped!(transfers::table, transfers::client_id, scope)
+        scoped!(
+            transfers::table,
+            transfers::client_id,
+            scope,
+            accounts = (transfers::source_account_id, transfers::destination_account_id)
+        )
             .filter(transfers::source_account_id.eq_any(accounts))
             .filter(transfers::status.eq(TransferStatus::Requested))
             .filter(transfers::valid_until.le(now))
@@ -181,7 +196,12 @@ pub async fn due_of_customer(
     now: Timestamp,
 ) -> Result<Vec<TransferId>, StoreError> {
     let due = dispatch!(conn, c => {
-        scoped!(transfers::table, transfers::client_id, scope)
+        scoped!(
+            transfers::table,
+            transfers::client_id,
+            scope,
+            accounts = (transfers::source_account_id, transfers::destination_account_id)
+        )
             .inner_join(accounts::table.on(accounts::id.eq(transfers::source_account_id)))
             .filter(accounts::customer_id.eq(customer))
             .filter(transfers::status.eq(TransferStatus::Requested))
@@ -203,7 +223,12 @@ pub async fn due(
     limit: i64,
 ) -> Result<Vec<TransferId>, StoreError> {
     let due = dispatch!(conn, c => {
-        let mut query = scoped!(transfers::table, transfers::client_id, scope);
+        let mut query = scoped!(
+            transfers::table,
+            transfers::client_id,
+            scope,
+            accounts = (transfers::source_account_id, transfers::destination_account_id)
+        );
         if let Some(client) = client {
             query = query.filter(transfers::client_id.eq(client));
         }

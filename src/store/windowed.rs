@@ -12,6 +12,25 @@ use crate::db::{Conn, dispatch};
 pub use crate::db::raw::Bind;
 use crate::db::raw::{BoundUuid, RawQuery};
 
+/// How a table's rows name their customer, for a scope limited to an access token's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// A `customer_id` column.
+    Customer,
+    /// An `account_id` column.
+    Account,
+}
+
+/// The keys of the customers an access token is limited to, as SQL with its one bind (the
+/// token); the statement's client filter keeps another client's customer of the same
+/// customerId out.
+macro_rules! token_customers {
+    () => {
+        "SELECT c.id FROM customers c WHERE c.external_id IN \
+         (SELECT t.customer_external_id FROM access_token_customers t WHERE t.token_id = ?)"
+    };
+}
+
 /// A filter on the inner query: SQL with `?` for each of its binds, in order. The SQL is a
 /// constant (`&'static str`), so no value can ever be spliced into it.
 #[derive(Debug, Clone)]
@@ -25,11 +44,24 @@ impl Condition {
         Self { sql, binds }
     }
 
-    /// The tenant filter of a scope (none for the operator's).
-    pub fn scope(scope: &crate::domain::tenancy::Scope) -> Option<Self> {
-        scope
+    /// The tenant filter of a scope (none for the operator's), and for a scope limited to an
+    /// access token's customers, the filter to their rows through the table's `link`.
+    pub fn scope(scope: &crate::domain::tenancy::Scope, link: Link) -> Vec<Self> {
+        let client = scope
             .client_id()
-            .map(|client| Self::new("client_id = ?", vec![Bind::uuid(client.0)]))
+            .map(|client| Self::new("client_id = ?", vec![Bind::uuid(client.0)]));
+        let token = scope.customers_of_token().map(|token| {
+            let sql = match link {
+                Link::Customer => concat!("customer_id IN (", token_customers!(), ")"),
+                Link::Account => concat!(
+                    "account_id IN (SELECT a.id FROM accounts a WHERE a.customer_id IN (",
+                    token_customers!(),
+                    "))"
+                ),
+            };
+            Self::new(sql, vec![Bind::uuid(token.0)])
+        });
+        client.into_iter().chain(token).collect()
     }
 
     /// The rows after a keyset position in (created_at, id) order.

@@ -125,7 +125,7 @@ both_backends_configured! {
             tokio::task::yield_now().await;
         }
         // An unknown key is never kept: a new key works at once.
-        let key = layer2::auth::ApiKeySecret::generate();
+        let key = layer2::auth::Credential::generate();
         let (status, _) = app.gql_as(key.expose(), VIEWER, json!({})).await;
         assert_eq!(status, 401);
     }

@@ -90,7 +90,7 @@ both_backends! {
         assert_eq!(customer["individual"]["lastName"], "Weber");
 
         // The default account was opened in the same step.
-        let principal = layer2::auth::authenticate(&app.database, Some(&format!("Bearer {}", key.expose()))).await.unwrap();
+        let principal = layer2::auth::authenticate(&app.database, &layer2::clock::SystemClock, Some(&format!("Bearer {}", key.expose()))).await.unwrap();
         let (scope, client_id) = (principal.scope(), principal.client_id().unwrap());
         let mut pooled = app.database.conn().await.unwrap();
         let stored = layer2::store::customers::find_by_external_id(&mut pooled.conn(), &scope, client_id, "cust-1")

@@ -8,9 +8,11 @@
 
 mod harness;
 
+mod access_tokens;
 mod applications;
 mod auth;
 mod bench;
+mod browser;
 mod customers;
 mod files_and_logs;
 mod graphiql;

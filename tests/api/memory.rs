@@ -206,9 +206,13 @@ async fn seed_customers(db: &TestDb) -> String {
         .expect("seed")
         .expect("a new database is seeded");
     let key = sandbox.key.expose().to_owned();
-    let principal = layer2::auth::authenticate(&database, Some(&format!("Bearer {key}")))
-        .await
-        .expect("the sandbox key works");
+    let principal = layer2::auth::authenticate(
+        &database,
+        &layer2::clock::SystemClock,
+        Some(&format!("Bearer {key}")),
+    )
+    .await
+    .expect("the sandbox key works");
     let note = ChangeNote {
         reason: "memory test",
         updated_by: "test",

@@ -310,20 +310,38 @@ async fn keys_made_on_the_command_line_work_until_revoked(backend: Backend) {
         listed.contains(&key[..11]),
         "keys list shows the prefix: {listed}"
     );
+    // An access token the key minted works, as the key's viewer.
+    let minted = reqwest::Client::new()
+        .post(format!("{}/graphql", server.base))
+        .bearer_auth(&key)
+        .json(&json!({ "query": "mutation { createAccessToken(input: { scopes: [CUSTOMERS_READ] }) { token } }" }))
+        .send()
+        .await
+        .expect("request");
+    let minted: serde_json::Value = minted.json().await.expect("JSON");
+    let token = minted["data"]["createAccessToken"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{minted}"))
+        .to_owned();
+    assert_eq!(viewer_name(&server.base, &token).await.0, 200);
+
     layer2(&db, &["keys", "revoke", &key[..11]]);
-    // The server trusts a verified key for up to 5 s (its default key cache): polled.
+    // The server trusts a verified key (and token) for up to 5 s (its default key cache):
+    // polled. The key's tokens are revoked with it.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, _) = viewer_name(&server.base, &key).await;
-        if status == 401 {
-            break;
+    for credential in [&key, &token] {
+        loop {
+            let (status, _) = viewer_name(&server.base, credential).await;
+            if status == 401 {
+                break;
+            }
+            assert_eq!(status, 200);
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the revoked key or its token still works after 20 s"
+            );
+            tokio::task::yield_now().await;
         }
-        assert_eq!(status, 200);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the revoked key still works after 20 s"
-        );
-        tokio::task::yield_now().await;
     }
 }
 

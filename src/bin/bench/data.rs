@@ -92,9 +92,13 @@ async fn operator(db: &Database) -> anyhow::Result<Principal> {
     let key = ops::clients::keys::mint(&app.cx(&system), None, Some("bench operator".into()))
         .await
         .map_err(op_error)?;
-    layer2::auth::authenticate(db, Some(&format!("Bearer {}", key.expose())))
-        .await
-        .map_err(|e| anyhow!("the operator's key: {e:?}"))
+    layer2::auth::authenticate(
+        db,
+        &layer2::clock::SystemClock,
+        Some(&format!("Bearer {}", key.expose())),
+    )
+    .await
+    .map_err(|e| anyhow!("the operator's key: {e:?}"))
 }
 
 /// A regulated PRODUCTION client and a key of its own.

@@ -16,6 +16,7 @@ use futures_util::stream::BoxStream;
 use serde_json::json;
 
 use super::Limits;
+use super::access::missing_scope;
 use super::cost::{Measure, Unmeasurable, measure};
 use crate::graphql::RequestContext;
 
@@ -222,6 +223,14 @@ impl Extension for Guard {
         if nodes > self.limits.max_response_nodes {
             self.overflowed.store(true, Ordering::Relaxed);
             return Err(ServerError::new("response too large", None));
+        }
+        // An access token reaches only the kinds of objects and the changes its scopes allow.
+        if let Some(grant) = self.context.get().and_then(|rc| rc.principal.grant()) {
+            let field = (info.parent_type, info.name, info.return_type);
+            if let Some(scope) = missing_scope(|scope| grant.scopes.contains(scope), field) {
+                let error: async_graphql::Error = crate::ops::OpError::ScopeRequired(scope).into();
+                return Err(error.into_server_error(info.field.name.pos));
+            }
         }
         next.run(ctx, info).await
     }

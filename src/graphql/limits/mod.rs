@@ -2,6 +2,7 @@
 //! and the record of what a request cost, which the HTTP layer reports.
 //! The cost rules themselves live in `cost.rs`; enforcement in the schema extension `guard.rs`.
 
+pub mod access;
 pub mod cost;
 pub mod guard;
 pub mod throttle;

@@ -32,6 +32,20 @@ pub struct Allowance {
 }
 
 impl Allowance {
+    /// What one access token may use of its key's allowance: a quarter of each (at least one
+    /// request at a time), so that no single token spends its client's whole allowance.
+    pub fn for_token(self) -> Self {
+        let quarter = |n: u32| (n / 4).max(1);
+        Self {
+            concurrent_requests: quarter(self.concurrent_requests),
+            requests_per_sec: quarter(self.requests_per_sec),
+            request_burst: quarter(self.request_burst),
+            cost_per_sec: quarter(self.cost_per_sec),
+            // A token's bucket still holds the costliest query a key's could run.
+            cost_burst: quarter(self.cost_burst).max(self.cost_burst.min(1_000_000)),
+        }
+    }
+
     /// An allowance no test or local run meets (tests about allowances set their own).
     pub fn generous() -> Self {
         Self {
@@ -155,17 +169,21 @@ impl Buckets {
     }
 }
 
-/// The server's per-key allowances and what each key has used of them.
+/// The server's per-key allowances and what each key has used of them; an access token
+/// has allowances of its own (a quarter of its key's) and spends its key's too.
 pub struct Throttle {
     sandbox: Buckets,
     production: Buckets,
+    sandbox_tokens: Buckets,
+    production_tokens: Buckets,
     running: Mutex<HashMap<ApiKeyId, Arc<Semaphore>>>,
     clock: DefaultClock,
 }
 
-/// A request's place among its key's concurrent requests, given back when dropped.
+/// A request's places among its key's (and its token's) concurrent requests, given back
+/// when dropped.
 pub struct Running {
-    _place: OwnedSemaphorePermit,
+    _places: Vec<OwnedSemaphorePermit>,
 }
 
 impl Throttle {
@@ -173,48 +191,78 @@ impl Throttle {
         Self {
             sandbox: Buckets::new(allowances.sandbox),
             production: Buckets::new(allowances.production),
+            sandbox_tokens: Buckets::new(allowances.sandbox.for_token()),
+            production_tokens: Buckets::new(allowances.production.for_token()),
             running: Mutex::default(),
             clock: DefaultClock::default(),
         }
     }
 
-    fn buckets(&self, principal: &Principal) -> &Buckets {
-        match principal.environment() {
-            Environment::Sandbox => &self.sandbox,
-            Environment::Production => &self.production,
+    /// Whose allowances a request of `principal` spends, tightest first: an access token's
+    /// own, then its key's; a key's alone.
+    fn holders(&self, principal: &Principal) -> Vec<(&Buckets, ApiKeyId)> {
+        let (keys, tokens) = match principal.environment() {
+            Environment::Sandbox => (&self.sandbox, &self.sandbox_tokens),
+            Environment::Production => (&self.production, &self.production_tokens),
+        };
+        let key = (keys, principal.key_id());
+        match principal.grant() {
+            Some(grant) => vec![(tokens, ApiKeyId(grant.token.0)), key],
+            None => vec![key],
         }
     }
 
     /// Admits a request of `principal`: a free place among its concurrent requests and a
-    /// token of its request rate, or why not.
+    /// token of its request rate (its access token's and its key's), or why not.
     pub fn admit(&self, principal: &Principal) -> Result<Running, Throttled> {
-        let buckets = self.buckets(principal);
-        let limit = buckets.allowance.concurrent_requests;
-        let semaphore = {
-            let mut running = self
-                .running
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            running
-                .entry(principal.key_id())
-                .or_insert_with(|| Arc::new(Semaphore::new(limit as usize)))
-                .clone()
-        };
-        let permit = semaphore
-            .try_acquire_owned()
-            .map_err(|_| Throttled::TooManyConcurrent { limit })?;
-        match buckets.requests.check_key(&principal.key_id()) {
-            Ok(_) => Ok(Running { _place: permit }),
-            Err(not_until) => Err(Throttled::TooManyRequests {
-                retry_after: not_until.wait_time_from(self.clock.now()),
-            }),
+        let mut places = Vec::new();
+        for (buckets, holder) in self.holders(principal) {
+            let limit = buckets.allowance.concurrent_requests;
+            let semaphore = {
+                let mut running = self
+                    .running
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                running
+                    .entry(holder)
+                    .or_insert_with(|| Arc::new(Semaphore::new(limit as usize)))
+                    .clone()
+            };
+            let permit = semaphore
+                .try_acquire_owned()
+                .map_err(|_| Throttled::TooManyConcurrent { limit })?;
+            if let Err(not_until) = buckets.requests.check_key(&holder) {
+                return Err(Throttled::TooManyRequests {
+                    retry_after: not_until.wait_time_from(self.clock.now()),
+                });
+            }
+            places.push(permit);
         }
+        Ok(Running { _places: places })
     }
 
-    /// Spends `cost` of `principal`'s cost bucket (at least one point; at most what a full
-    /// bucket holds), or says when it can be afforded.
+    /// Spends `cost` of `principal`'s cost buckets (its access token's and its key's; at
+    /// least one point, at most what a full bucket holds), or says when it can be afforded.
+    /// The status is the tightest bucket's.
     pub fn charge(&self, principal: &Principal, cost: u64) -> Result<BucketStatus, Throttled> {
-        let buckets = self.buckets(principal);
+        let mut tightest: Option<BucketStatus> = None;
+        for (buckets, holder) in self.holders(principal) {
+            let status = self.charge_one(buckets, holder, cost)?;
+            tightest = Some(match tightest {
+                Some(seen) if seen.remaining <= status.remaining => seen,
+                _ => status,
+            });
+        }
+        // `holders` always names the key, so a status was seen.
+        tightest.ok_or(Throttled::TooManyConcurrent { limit: 0 })
+    }
+
+    fn charge_one(
+        &self,
+        buckets: &Buckets,
+        holder: ApiKeyId,
+        cost: u64,
+    ) -> Result<BucketStatus, Throttled> {
         let allowance = buckets.allowance;
         let points = u32::try_from(cost)
             .unwrap_or(u32::MAX)
@@ -228,7 +276,7 @@ impl Throttle {
                     / f64::from(allowance.cost_per_sec.max(1)),
             ),
         };
-        match buckets.cost.check_key_n(&principal.key_id(), points) {
+        match buckets.cost.check_key_n(&holder, points) {
             Ok(Ok(snapshot)) => Ok(status_with(snapshot.remaining_burst_capacity())),
             Ok(Err(not_until)) => Err(Throttled::CostExhausted {
                 retry_after: not_until.wait_time_from(self.clock.now()),

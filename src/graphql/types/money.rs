@@ -17,12 +17,20 @@ use crate::graphql::types::payor::Payor;
 use crate::ops::Database;
 use crate::store;
 
+/// The account a transfer, transaction or address refers to. One of another customer than
+/// a restricted access token's (the other side of a transfer) does not exist for it.
 async fn account_of(ctx: &Context<'_>, key: crate::domain::ids::AccountKey) -> ApiResult<Account> {
     let rc = request(ctx)?;
-    let row = loaders::reader(ctx)?
-        .load_one(AccountByKey(key))
-        .await?
-        .ok_or_else(|| ApiError::internal(&"a referenced account is missing"))?;
+    let row = loaders::reader(ctx)?.load_one(AccountByKey(key)).await?;
+    let row = match row {
+        Some(row) => row,
+        None if rc.principal.scope().customers_of_token().is_some() => {
+            return Err(ApiError::NotFound(
+                "the account belongs to a customer this access token does not cover".into(),
+            ));
+        }
+        None => return Err(ApiError::internal(&"a referenced account is missing")),
+    };
     Account::new(row, &rc.db)
 }
 

@@ -46,6 +46,8 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Application> {
         check_idempotency_key(&mut problems, key);
     }
     OpError::check(problems.into_errors())?;
+    // An access token limited to customers onboards only those.
+    crate::ops::clients::access_tokens::check_customer(cx, &input.customer_id).await?;
     let new = Application {
         id: ApplicationId::new(),
         client_id: client,

@@ -48,6 +48,7 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Application> {
         draft.terms_and_conditions_accepted = accepted;
     }
     OpError::check(problems.into_errors())?;
+    crate::ops::clients::access_tokens::check_customer(cx, &customer_id).await?;
     save_edit(cx, before, customer_id, draft, "updateApplication").await
 }
 

@@ -1,7 +1,7 @@
 //! `keys create` and `keys revoke`: API keys, a client's or the operator's. A key's secret is
 //! shown once; only its hash is stored.
 
-use crate::auth::ApiKeySecret;
+use crate::auth::Credential;
 use crate::db::Conn;
 use crate::domain::ids::ClientId;
 use crate::ops::clients::platform_only;
@@ -15,9 +15,9 @@ pub async fn mint(
     cx: &Cx<'_>,
     client: Option<ClientId>,
     label: Option<String>,
-) -> OpResult<ApiKeySecret> {
+) -> OpResult<Credential> {
     platform_only(cx)?;
-    let key = ApiKeySecret::generate();
+    let key = Credential::generate();
     uow::unit!(cx, None, tx => write(tx, cx, client, label.clone(), &key).await)?.done()?;
     Ok(key)
 }
@@ -28,7 +28,7 @@ pub async fn write(
     cx: &Cx<'_>,
     client: Option<ClientId>,
     label: Option<String>,
-    key: &ApiKeySecret,
+    key: &Credential,
 ) -> OpResult<()> {
     if let Some(id) = client
         && store::clients::find(tx, &cx.scope(), id).await?.is_none()
@@ -38,10 +38,18 @@ pub async fn write(
     Ok(store::api_keys::insert(tx, &key.to_record(client, label)).await?)
 }
 
-/// Revokes the active key with this prefix; `false` when there is none.
+/// Revokes the active key with this prefix, and the access tokens it minted; `false` when
+/// there is none.
 pub async fn revoke(cx: &Cx<'_>, prefix: &str) -> OpResult<bool> {
     platform_only(cx)?;
-    uow::unit!(cx, None, tx => OpResult::Ok(store::api_keys::revoke(tx, prefix).await?))?.done()
+    uow::unit!(cx, None, tx => {
+        let revoked = store::api_keys::revoke(tx, prefix).await?;
+        if revoked {
+            store::access_tokens::revoke_minted_by(tx, prefix, cx.now).await?;
+        }
+        OpResult::Ok(revoked)
+    })?
+    .done()
 }
 
 /// Every key (without secrets).

@@ -1,6 +1,7 @@
 //! Clients (tenants) and their API keys: the platform's own acts, entered by the CLI and the
 //! sandbox seed with the operator's or the system's principal.
 
+pub mod access_tokens;
 pub mod create_client;
 pub mod holdings;
 pub mod keys;

@@ -1,7 +1,7 @@
 //! The sandbox seed: a SANDBOX client with an API key and its first customers (ACTIVE, each
 //! with a default account), in one transaction; and synthetic customers for a client.
 
-use crate::auth::ApiKeySecret;
+use crate::auth::Credential;
 use crate::db::Conn;
 use crate::db::types::Timestamp;
 use crate::domain::client::Environment;
@@ -21,7 +21,7 @@ pub type Customers = dyn Fn(ClientId, Timestamp) -> Vec<(Customer, Account)> + S
 #[derive(Debug)]
 pub struct Sandbox {
     pub client: Client,
-    pub key: ApiKeySecret,
+    pub key: Credential,
     pub customers: Vec<Customer>,
 }
 
@@ -33,7 +33,7 @@ pub async fn create(
     only_if_empty: bool,
 ) -> OpResult<Option<Sandbox>> {
     platform_only(cx)?;
-    let key = ApiKeySecret::generate();
+    let key = Credential::generate();
     let written = uow::unit!(cx, None, tx => seed(tx, cx, customers, only_if_empty, &key).await)?;
     written.done().map(|made| {
         made.map(|(client, customers)| Sandbox {
@@ -50,7 +50,7 @@ async fn seed(
     cx: &Cx<'_>,
     customers: &Customers,
     only_if_empty: bool,
-    key: &ApiKeySecret,
+    key: &Credential,
 ) -> OpResult<Option<(Client, Vec<Customer>)>> {
     if only_if_empty {
         store::clients::serialize_seeding(tx).await?;

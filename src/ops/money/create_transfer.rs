@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 
 use crate::db::Conn;
+use crate::domain::access::AccessScope;
 use crate::domain::dormancy::Activity;
 use crate::domain::ids::{ClientId, TransferId};
 use crate::domain::ledger::{CategoryType, Posting, TransactionStatus, TransactionType};
@@ -100,6 +101,10 @@ async fn create(
         (destination.id, destination.asset_type_id.as_str()),
     )
     .map_err(|why| OpError::bad_input("destinationAccountId", why.to_string()))?;
+    // An access token requests transfers between one customer's own accounts only.
+    if cx.principal.grant().is_some() && source.customer_id != destination.customer_id {
+        return Err(OpError::ScopeRequired(AccessScope::ManageCustomers));
+    }
     let value = minor_units(cx, "amount", input.amount, &source.asset_type_id)?;
     check_side("source", &owner_of(tx, cx, &source).await?, &source)?;
     check_side(

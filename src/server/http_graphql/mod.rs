@@ -94,7 +94,9 @@ pub async fn require_api_key(
     let statements = Arc::new(AtomicU64::new(0));
     let verified = crate::db::statements::counted(
         statements.clone(),
-        state.keys.authenticate(&state.db, header),
+        state
+            .keys
+            .authenticate(&state.db, &*state.ops.clock, header),
     )
     .await;
     match verified {

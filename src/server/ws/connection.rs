@@ -131,19 +131,41 @@ pub(super) async fn serve(mut connection: Connection) {
 impl Connection {
     async fn run(&mut self) -> End {
         let mut closing = self.state.subscriptions.closing.subscribe();
-        let (principal, _place) = tokio::select! {
+        let (principal, credential, _place) = tokio::select! {
             admitted = self.handshake() => match admitted {
                 Ok(admitted) => admitted,
                 Err(end) => return end,
             },
             () = shut_down(&mut closing) => return going_away(),
         };
-        self.relay(principal, &mut closing).await
+        self.relay(principal, &credential, &mut closing).await
+    }
+
+    /// Whether the credential the connection was opened with still holds: a revoked or
+    /// expired one ends it (4401); the database being away does not.
+    async fn still_admitted(&self, credential: &str) -> Result<(), End> {
+        let state = &self.state;
+        match state
+            .keys
+            .authenticate(&state.db, &*state.ops.clock, Some(credential))
+            .await
+        {
+            Ok(_) | Err(AuthError::Unavailable) => Ok(()),
+            Err(_) => Err(End::Close(
+                4401,
+                "Unauthorized: the credentials were revoked or have expired".into(),
+            )),
+        }
     }
 
     /// Relays between the client, through the gate, and async-graphql, pinging meanwhile,
     /// until one side ends or the server shuts down.
-    async fn relay(&mut self, principal: Principal, closing: &mut watch::Receiver<bool>) -> End {
+    async fn relay(
+        &mut self,
+        principal: Principal,
+        credential: &str,
+        closing: &mut watch::Receiver<bool>,
+    ) -> End {
         let settings = self.state.subscriptions.settings;
         let state = self.state.clone();
         let attach = |request| with_caller(&state, principal, settings.poll_interval, request);
@@ -154,6 +176,11 @@ impl Connection {
         let mut ping =
             tokio::time::interval_at(Instant::now() + settings.keep_alive, settings.keep_alive);
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut check = tokio::time::interval_at(
+            Instant::now() + settings.credential_check,
+            settings.credential_check,
+        );
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let outcome = tokio::select! {
                 () = shut_down(closing) => Err(going_away()),
@@ -180,6 +207,7 @@ impl Connection {
                     Some(WsMessage::Close(code, reason)) => Err(End::Close(code, reason)),
                     None => Err(End::Close(1000, String::new())),
                 },
+                _ = check.tick() => self.still_admitted(credential).await,
                 _ = ping.tick() => {
                     if last_heard.elapsed() > settings.keep_alive * 2 {
                         Err(End::Close(3008, "Keep-alive timeout: no pong".into()))
@@ -215,7 +243,7 @@ impl Connection {
 
     /// Waits for `connection_init` (answering pings meanwhile), within the init timeout;
     /// admits the caller its key names if that key holds a free place.
-    async fn handshake(&mut self) -> Result<(Principal, Place), End> {
+    async fn handshake(&mut self) -> Result<(Principal, String, Place), End> {
         let settings = self.state.subscriptions.settings;
         let deadline = Instant::now() + settings.init_timeout;
         loop {
@@ -242,11 +270,20 @@ impl Connection {
         }
     }
 
-    /// The caller `connection_init`'s `Authorization` names, with its place.
-    async fn admit(&self, payload: Option<serde_json::Value>) -> Result<(Principal, Place), End> {
+    /// The caller `connection_init`'s `Authorization` names, with that credential and its
+    /// place.
+    async fn admit(
+        &self,
+        payload: Option<serde_json::Value>,
+    ) -> Result<(Principal, String, Place), End> {
         let subscriptions = &self.state.subscriptions;
         let header = payload.as_ref().and_then(authorization);
-        let principal = match self.state.keys.authenticate(&self.state.db, header).await {
+        let principal = match self
+            .state
+            .keys
+            .authenticate(&self.state.db, &*self.state.ops.clock, header)
+            .await
+        {
             Ok(principal) => principal,
             Err(AuthError::Unavailable) => {
                 return Err(End::Refuse(1013, AuthError::Unavailable.message().into()));
@@ -262,7 +299,7 @@ impl Connection {
         };
         let max = subscriptions.settings.max_connections_per_key;
         match subscriptions.places.take(principal.key_id(), max) {
-            Some(place) => Ok((principal, place)),
+            Some(place) => Ok((principal, header.unwrap_or_default().to_owned(), place)),
             None => Err(End::Refuse(
                 4429,
                 format!("Too many connections: at most {max} per API key"),

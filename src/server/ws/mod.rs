@@ -32,6 +32,9 @@ pub struct SubscriptionSettings {
     pub poll_interval: Duration,
     /// Largest message a client may send, in bytes (1009 beyond).
     pub max_message_bytes: usize,
+    /// How often an open connection's credential is checked again (through the key cache):
+    /// one revoked or expired since `connection_init` closes it with 4401.
+    pub credential_check: Duration,
 }
 
 impl Default for SubscriptionSettings {
@@ -43,6 +46,7 @@ impl Default for SubscriptionSettings {
             keep_alive: Duration::from_secs(15),
             poll_interval: Duration::from_secs(1),
             max_message_bytes: 64 * 1024,
+            credential_check: Duration::from_secs(1),
         }
     }
 }

@@ -10,7 +10,7 @@ pub use status::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::windowed::{Bind, Condition, TopPerParent};
+use super::windowed::{Bind, Condition, Link, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{accounts, customers};
 use crate::db::types::Timestamp;
@@ -56,7 +56,12 @@ pub async fn find_by_external_id(
     external_id: &str,
 ) -> Result<Option<Account>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(accounts::table, accounts::client_id, scope)
+        scoped!(
+            accounts::table,
+            accounts::client_id,
+            scope,
+            customer = accounts::customer_id
+        )
             .filter(accounts::client_id.eq(client_id))
             .filter(accounts::external_id.eq(external_id))
             .select(Account::as_select())
@@ -74,7 +79,12 @@ pub async fn find_many(
     keys: &[AccountKey],
 ) -> Result<Vec<Account>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(accounts::table, accounts::client_id, scope)
+        scoped!(
+            accounts::table,
+            accounts::client_id,
+            scope,
+            customer = accounts::customer_id
+        )
             .filter(accounts::id.eq_any(keys))
             .select(Account::as_select())
             .load(c)
@@ -105,7 +115,8 @@ pub async fn standing(
         scoped!(
             accounts::table.inner_join(customers::table),
             accounts::client_id,
-            scope
+            scope,
+            external_id = customers::external_id
         )
         .filter(accounts::id.eq(account))
         .select((
@@ -132,7 +143,7 @@ pub async fn page_for_customers(
     limit: i64,
 ) -> Result<Vec<Account>, StoreError> {
     let parents: Vec<uuid::Uuid> = customers.iter().map(|k| k.0).collect();
-    let mut conditions: Vec<Condition> = Condition::scope(scope).into_iter().collect();
+    let mut conditions: Vec<Condition> = Condition::scope(scope, Link::Customer);
     if let Some(status) = status {
         conditions.push(Condition::new(
             "status = ?",
@@ -177,7 +188,8 @@ pub async fn list_for_customer(
         scoped!(
             accounts::table.filter(accounts::customer_id.eq(customer)),
             accounts::client_id,
-            scope
+            scope,
+            customer = accounts::customer_id
         )
         .order((accounts::created_at, accounts::id))
         .select(Account::as_select())

@@ -132,7 +132,12 @@ pub async fn lock(
     key: AccountKey,
 ) -> Result<Option<Account>, StoreError> {
     let row = dispatch!(tx, c => {
-        scoped!(accounts::table.filter(accounts::id.eq(key)), accounts::client_id, scope)
+        scoped!(
+            accounts::table.filter(accounts::id.eq(key)),
+            accounts::client_id,
+            scope,
+            customer = accounts::customer_id
+        )
             .select(accounts::id)
             .first::<AccountKey>(c)
             .await
@@ -195,7 +200,8 @@ pub async fn status_history(
             account_status_history::table
                 .filter(account_status_history::account_id.eq_any(accounts)),
             account_status_history::client_id,
-            scope
+            scope,
+            account = account_status_history::account_id
         )
         .order((account_status_history::created_at, account_status_history::id))
         .select(AccountStatusChange::as_select())

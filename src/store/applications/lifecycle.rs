@@ -33,7 +33,12 @@ pub async fn status_history(
     ids: &[ApplicationId],
 ) -> Result<Vec<StatusChange>, StoreError> {
     let rows = dispatch!(conn, c => {
-        scoped!(application_status_history::table, application_status_history::client_id, scope)
+        scoped!(
+            application_status_history::table,
+            application_status_history::client_id,
+            scope,
+            application = application_status_history::application_id
+        )
             .filter(application_status_history::application_id.eq_any(ids))
             .order((
                 application_status_history::created_at.asc(),

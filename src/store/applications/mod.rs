@@ -57,7 +57,12 @@ pub async fn find(
     id: ApplicationId,
 ) -> Result<Option<Application>, StoreError> {
     let row: Option<ApplicationRow> = dispatch!(conn, c => {
-        scoped!(applications::table, applications::client_id, scope)
+        scoped!(
+            applications::table,
+            applications::client_id,
+            scope,
+            external_id = applications::customer_external_id
+        )
             .filter(applications::id.eq(id))
             .select(ApplicationRow::as_select())
             .first(c)
@@ -76,7 +81,12 @@ pub async fn find_by_person(
 ) -> Result<Option<Application>, StoreError> {
     let pattern = format!("%\"id\":\"{}\"%", person.0);
     let row: Option<ApplicationRow> = dispatch!(conn, c => {
-        scoped!(applications::table, applications::client_id, scope)
+        scoped!(
+            applications::table,
+            applications::client_id,
+            scope,
+            external_id = applications::customer_external_id
+        )
             .filter(applications::individuals.like(&pattern))
             .select(ApplicationRow::as_select())
             .first(c)
@@ -94,7 +104,12 @@ pub async fn find_for_customers(
     customers: &[CustomerKey],
 ) -> Result<Vec<Application>, StoreError> {
     let rows: Vec<ApplicationRow> = dispatch!(conn, c => {
-        scoped!(applications::table, applications::client_id, scope)
+        scoped!(
+            applications::table,
+            applications::client_id,
+            scope,
+            external_id = applications::customer_external_id
+        )
             .filter(applications::customer_id.eq_any(customers))
             .select(ApplicationRow::as_select())
             .load(c)
@@ -120,7 +135,12 @@ pub struct ApplicationFilter {
 macro_rules! filtered {
     ($scope:expr, $filter:expr) => {{
         let filter: &ApplicationFilter = $filter;
-        let mut q = scoped!(applications::table, applications::client_id, $scope);
+        let mut q = scoped!(
+            applications::table,
+            applications::client_id,
+            $scope,
+            external_id = applications::customer_external_id
+        );
         if let Some(client) = filter.client_id {
             q = q.filter(applications::client_id.eq(client));
         }

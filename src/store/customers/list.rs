@@ -114,7 +114,7 @@ pub async fn list(
     use CustomerCursor as K;
     use CustomerOrder as O;
     let rows = dispatch!(conn, c => {
-        let mut query = filtered!(scoped!(customers::table, customers::client_id, scope), filter);
+        let mut query = filtered!(scoped!(customers::table, customers::client_id, scope, external_id = customers::external_id), filter);
         query = match (&page.after, page.descending) {
             (None, _) => query,
             // Each keyset condition leads with a plain range on the order column, so that
@@ -154,7 +154,7 @@ pub async fn count_filtered(
     // however many customers the client has.
     let seen: i64 = dispatch!(conn, c => {
         CountOf(
-            filtered!(scoped!(customers::table, customers::client_id, scope), filter)
+            filtered!(scoped!(customers::table, customers::client_id, scope, external_id = customers::external_id), filter)
                 .select(customers::id)
                 .limit(at_most.saturating_add(1)),
         )

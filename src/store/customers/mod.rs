@@ -149,7 +149,12 @@ pub async fn find(
     key: CustomerKey,
 ) -> Result<Option<Customer>, StoreError> {
     let row = dispatch!(conn, c => {
-        scoped!(customers::table.filter(customers::id.eq(key)), customers::client_id, scope)
+        scoped!(
+            customers::table.filter(customers::id.eq(key)),
+            customers::client_id,
+            scope,
+            external_id = customers::external_id
+        )
             .select(CustomerRow::as_select())
             .first(c)
             .await
@@ -174,7 +179,8 @@ pub async fn find_by_external_id(
                 .filter(customers::client_id.eq(client_id))
                 .filter(customers::external_id.eq(external_id)),
             customers::client_id,
-            scope
+            scope,
+            external_id = customers::external_id
         )
         .select(CustomerRow::as_select())
         .first(c)
@@ -191,7 +197,12 @@ pub async fn find_many(
     keys: &[CustomerKey],
 ) -> Result<Vec<Customer>, StoreError> {
     let rows = dispatch!(conn, c => {
-        scoped!(customers::table.filter(customers::id.eq_any(keys)), customers::client_id, scope)
+        scoped!(
+            customers::table.filter(customers::id.eq_any(keys)),
+            customers::client_id,
+            scope,
+            external_id = customers::external_id
+        )
             .select(CustomerRow::as_select())
             .load(c)
             .await?
@@ -202,7 +213,7 @@ pub async fn find_many(
 /// How many customers the scope reaches.
 pub async fn count(conn: &mut Conn<'_>, scope: &Scope) -> Result<i64, StoreError> {
     let n = dispatch!(conn, c => {
-        scoped!(customers::table, customers::client_id, scope).count().get_result(c).await?
+        scoped!(customers::table, customers::client_id, scope, external_id = customers::external_id).count().get_result(c).await?
     });
     Ok(n)
 }

@@ -72,7 +72,8 @@ pub async fn status_history(
         let mut query = scoped!(
             customer_status_history::table.filter(customer_status_history::customer_id.eq(customer)),
             customer_status_history::client_id,
-            scope
+            scope,
+            customer = customer_status_history::customer_id
         );
         if let Some(after) = after {
             query = query
@@ -103,7 +104,8 @@ pub async fn status_history_count(
         scoped!(
             customer_status_history::table.filter(customer_status_history::customer_id.eq(customer)),
             customer_status_history::client_id,
-            scope
+            scope,
+            customer = customer_status_history::customer_id
         )
         .count()
         .get_result(c)

@@ -13,7 +13,7 @@ pub use checks::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::windowed::{Bind, Condition, TopPerParent};
+use super::windowed::{Bind, Condition, Link, TopPerParent};
 use super::{StoreError, ensure_in_scope, scoped};
 use crate::db::schema::{account_transactions, accounts, customers, ledger_entries};
 use crate::db::types::Timestamp;
@@ -282,7 +282,12 @@ pub async fn find_many(
     keys: &[TransactionId],
 ) -> Result<Vec<AccountTransaction>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(account_transactions::table, account_transactions::client_id, scope)
+        scoped!(
+            account_transactions::table,
+            account_transactions::client_id,
+            scope,
+            account = account_transactions::account_id
+        )
             .filter(account_transactions::id.eq_any(keys))
             .select(AccountTransaction::as_select())
             .load(c)
@@ -314,7 +319,7 @@ pub async fn page_for_accounts(
     limit: i64,
 ) -> Result<Vec<AccountTransaction>, StoreError> {
     let parents: Vec<uuid::Uuid> = accounts.iter().map(|k| k.0).collect();
-    let mut conditions: Vec<Condition> = Condition::scope(scope).into_iter().collect();
+    let mut conditions: Vec<Condition> = Condition::scope(scope, Link::Account);
     if let Some(status) = filter.status {
         conditions.push(Condition::new(
             "status = ?",

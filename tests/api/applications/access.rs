@@ -815,10 +815,13 @@ async fn refused_simulation_changes_nothing(app: &TestApp) {
     let body = act(app, &client, "submitApplication", &id_of(&second), "").await;
     assert!(body["errors"].is_null(), "{body}");
     {
-        let principal =
-            layer2::auth::authenticate(&app.database, Some(&format!("Bearer {client}")))
-                .await
-                .unwrap();
+        let principal = layer2::auth::authenticate(
+            &app.database,
+            &layer2::clock::SystemClock,
+            Some(&format!("Bearer {client}")),
+        )
+        .await
+        .unwrap();
         let account = layer2::store::accounts::Account {
             is_default: false,
             ..layer2::ops::accounts::default_account(

@@ -132,7 +132,7 @@ both_backends! {
         assert_eq!(customer["status"], "ACTIVE", "{body}");
         assert_eq!(customer["individual"]["lastName"], "Hartley");
         assert_eq!(customer["application"]["id"], id.as_str());
-        let principal = layer2::auth::authenticate(&app.database, Some(&format!("Bearer {key}"))).await.unwrap();
+        let principal = layer2::auth::authenticate(&app.database, &layer2::clock::SystemClock, Some(&format!("Bearer {key}"))).await.unwrap();
         let mut pooled = app.database.conn().await.unwrap();
         let stored = layer2::store::customers::find_by_external_id(
             &mut pooled.conn(), &principal.scope(), principal.client_id().unwrap(), "kyc-1").await.unwrap().unwrap();
@@ -412,7 +412,7 @@ both_backends! {
         // Meanwhile the account id becomes another account of the client: approval would
         // create the customer, then fail on the account.
         {
-            let principal = layer2::auth::authenticate(&app.database, Some(&format!("Bearer {}", app.key())))
+            let principal = layer2::auth::authenticate(&app.database, &layer2::clock::SystemClock, Some(&format!("Bearer {}", app.key())))
                 .await.unwrap();
             let scope = principal.scope();
             let holder = &app.sandbox.customers[0];
@@ -462,7 +462,7 @@ both_backends! {
         let key = app.key().to_owned();
         let created = create(&app, &key, json!({ "applicationType": "INDIVIDUAL", "customerId": "t-1" })).await;
         let (_, raw) = layer2::graphql::node::decode(created["id"].as_str().unwrap()).unwrap();
-        let principal = layer2::auth::authenticate(&app.database, Some(&format!("Bearer {key}"))).await.unwrap();
+        let principal = layer2::auth::authenticate(&app.database, &layer2::clock::SystemClock, Some(&format!("Bearer {key}"))).await.unwrap();
         let scope = principal.scope();
         let mut pooled = app.database.conn().await.unwrap();
         let stored = find(&mut pooled.conn(), &scope, layer2::domain::ids::ApplicationId(raw)).await.unwrap().unwrap();

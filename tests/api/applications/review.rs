@@ -162,7 +162,7 @@ both_backends! {
         assert_eq!(ready["status"], "READY_FOR_SUBMISSION");
         // The accountId becomes an account of the client after the application was ready.
         {
-            let principal = layer2::auth::authenticate(&app.database, Some(&format!("Bearer {key}"))).await.unwrap();
+            let principal = layer2::auth::authenticate(&app.database, &layer2::clock::SystemClock, Some(&format!("Bearer {key}"))).await.unwrap();
             let account = layer2::store::accounts::Account {
                 is_default: false,
                 ..layer2::ops::accounts::default_account(&app.sandbox.customers[0], "late-acc",

@@ -6,7 +6,7 @@ pub mod postgres;
 
 use std::net::SocketAddr;
 
-use layer2::auth::ApiKeySecret;
+use layer2::auth::Credential;
 use layer2::db::{Database, DatabaseUrl, DbSettings};
 use layer2::seed::{self, Sandbox};
 use layer2::server::{self, RunningServer, ServerSettings};
@@ -204,7 +204,7 @@ impl TestApp {
         &self,
         environment: layer2::domain::client::Environment,
         regulated: bool,
-    ) -> (layer2::domain::ids::ClientId, ApiKeySecret) {
+    ) -> (layer2::domain::ids::ClientId, Credential) {
         use layer2::ops::clients::{create_client, keys};
         let app = self.platform();
         let principal = layer2::domain::tenancy::Principal::system();
@@ -226,13 +226,13 @@ impl TestApp {
 
     /// A regulated PRODUCTION client (the only kind that may create customers directly):
     /// its id and key.
-    pub async fn regulated_client(&self) -> (layer2::domain::ids::ClientId, ApiKeySecret) {
+    pub async fn regulated_client(&self) -> (layer2::domain::ids::ClientId, Credential) {
         self.client_with_key(layer2::domain::client::Environment::Production, true)
             .await
     }
 
     /// A new operator key.
-    pub async fn operator_key(&self) -> ApiKeySecret {
+    pub async fn operator_key(&self) -> Credential {
         let app = self.platform();
         let principal = layer2::domain::tenancy::Principal::system();
         layer2::ops::clients::keys::mint(&app.cx(&principal), None, Some("test operator".into()))

@@ -10,7 +10,10 @@ use super::{
     LEGACY_WS, Socket, TRANSPORT_WS, end_cursor, ids, logged, sequences, types, unknown_key,
 };
 use crate::harness::{Backend, TestApp, both_backends};
-use crate::money::{CORPORATION, INDIVIDUAL_ACCOUNT, deposit, set_customer_status};
+use crate::money::{
+    CORPORATION, CORPORATION_ACCOUNT, INDIVIDUAL, INDIVIDUAL_ACCOUNT, deposit, ok,
+    set_customer_status,
+};
 
 both_backends! {
     async fn the_log_is_replayed_then_followed_live_in_order_and_only_the_callers(app) {
@@ -38,6 +41,29 @@ both_backends! {
         assert_eq!(types(&theirs).last(), Some(&"PAYMENT_CONFIRMED"));
         assert!(ids(&live).iter().all(|id| !ids(&theirs).contains(id)), "{live:?}");
         socket.close().await;
+    }
+
+    async fn a_token_follows_its_customers_events_only_and_is_cut_off_when_revoked(app) {
+        let minted = ok(&app, app.key(), "mutation { createAccessToken(input: {
+            scopes: [EVENTS_READ], customerIds: [\"sandbox-individual-1\"] }) { token accessToken { id } } }",
+            json!({}), "createAccessToken").await;
+        let token = minted["token"].as_str().expect("token");
+        let start = end_cursor(&app, app.key()).await;
+        let mut socket = Socket::initialised(app.addr, TRANSPORT_WS, token).await;
+        socket.subscribe("1", Some(&start)).await;
+
+        // The other customer's payment comes first in the log; the token's stream skips it.
+        deposit(&app, app.key(), CORPORATION_ACCOUNT, "2.00").await;
+        deposit(&app, app.key(), INDIVIDUAL_ACCOUNT, "1.00").await;
+        let event = socket.next_event().await;
+        assert_eq!(event["node"]["customerId"], INDIVIDUAL, "{event}");
+        assert_eq!(event["node"]["type"], "PAYMENT_CONFIRMED", "{event}");
+
+        // Revoked: the open connection is closed, not left streaming.
+        ok(&app, app.key(), "mutation($id: ID!) { revokeAccessToken(id: $id) { accessToken { id } } }",
+            json!({ "id": minted["accessToken"]["id"] }), "revokeAccessToken").await;
+        let (code, reason) = socket.closed().await;
+        assert_eq!(code, 4401, "{reason}");
     }
 
     async fn resuming_from_the_last_cursor_misses_and_repeats_nothing(app) {

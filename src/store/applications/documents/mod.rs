@@ -145,7 +145,12 @@ pub async fn documents_of(
     applications: &[ApplicationId],
 ) -> Result<Vec<DocumentMeta>, StoreError> {
     let rows = dispatch!(conn, c => {
-        scoped!(application_documents::table, application_documents::client_id, scope)
+        scoped!(
+            application_documents::table,
+            application_documents::client_id,
+            scope,
+            application = application_documents::application_id
+        )
             .filter(application_documents::application_id.eq_any(applications))
             .order((application_documents::uploaded_at.asc(), application_documents::id.asc()))
             .select(DocumentMeta::as_select())
@@ -162,7 +167,12 @@ pub async fn find_document(
     id: DocumentId,
 ) -> Result<Option<DocumentMeta>, StoreError> {
     let found = dispatch!(conn, c => {
-        scoped!(application_documents::table, application_documents::client_id, scope)
+        scoped!(
+            application_documents::table,
+            application_documents::client_id,
+            scope,
+            application = application_documents::application_id
+        )
             .filter(application_documents::id.eq(id))
             .select(DocumentMeta::as_select())
             .first(c)
@@ -185,7 +195,12 @@ pub async fn find_requirement(
     let mut after: Option<ApplicationId> = None;
     loop {
         let page: Vec<(ApplicationId, ApplicationType, String)> = dispatch!(conn, c => {
-            let query = scoped!(applications::table, applications::client_id, scope)
+            let query = scoped!(
+                applications::table,
+                applications::client_id,
+                scope,
+                external_id = applications::customer_external_id
+            )
                 .select((applications::id, applications::application_type, applications::individuals))
                 .order(applications::id.asc())
                 .limit(PAGE);
