@@ -155,6 +155,17 @@ pub fn check_token(
     Ok(ttl)
 }
 
+/// Whether an access token limited to customers may name `account_id` as the account an
+/// application of `customer_id` opens: one that starts with that customerId and a hyphen
+/// (`onboard-1` opens `onboard-1-usd`). AccountIds are unique across the client, so a token
+/// free to name any would learn, from the answer, which accountIds other customers hold.
+pub fn account_id_within(customer_id: &str, account_id: &str) -> bool {
+    account_id
+        .strip_prefix(customer_id)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|suffix| !suffix.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +221,14 @@ mod tests {
             check_token(&read, Some(&many), None).unwrap_err().0,
             "customerIds"
         );
+    }
+
+    #[test]
+    fn a_token_names_accounts_under_its_customers_id() {
+        assert!(account_id_within("onboard-1", "onboard-1-usd"));
+        assert!(!account_id_within("onboard-1", "onboard-1"));
+        assert!(!account_id_within("onboard-1", "onboard-1-"));
+        assert!(!account_id_within("onboard-1", "onboard-10-usd"));
+        assert!(!account_id_within("onboard-1", "sandbox-corporation-1-usd"));
     }
 }

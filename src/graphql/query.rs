@@ -11,6 +11,7 @@ use super::types::client::Client;
 use super::types::customer::{Customer, CustomerIndividual};
 use super::types::money::{PaymentAddress, Transaction, Transfer};
 use super::types::payor::Payor;
+use crate::domain::access::AccessScope;
 use crate::domain::ids::{
     AccountKey, ApplicationId, ApplicationIndividualId, ClientId, CustomerKey, DocumentId,
     PaymentAddressId, PayorKey, TransactionId, TransferId,
@@ -71,7 +72,10 @@ pub async fn find_node(
             NodeKind::Customer => store::customers::find(conn, &scope, CustomerKey(key))
                 .await?
                 .map(|c| Node::Customer(Customer(c))),
+            // The type is shared by a customer's people and an application's, so its fields
+            // are readable with either scope (limits::access); each kind of id needs its own.
             NodeKind::CustomerIndividual => {
+                ApiError::require(&rc.principal, AccessScope::CustomersRead)?;
                 store::customer_individuals::find(conn, &scope, IndividualId(key))
                     .await?
                     .map(|person| {
@@ -85,6 +89,7 @@ pub async fn find_node(
                 .await?
                 .map(|a| Node::Application(Application::new(a, rc.principal))),
             NodeKind::ApplicationIndividual => {
+                ApiError::require(&rc.principal, AccessScope::ApplicationsRead)?;
                 let person = ApplicationIndividualId(key);
                 store::applications::find_by_person(conn, &scope, person)
                     .await?

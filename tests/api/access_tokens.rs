@@ -263,7 +263,15 @@ both_backends! {
         // customers, the key's other applications.
         let (_, body) = as_token(&app, &token, &crate::applications::create_mutation(),
             json!({ "input": individual_input("someone-else", "else-usd") })).await;
-        assert_eq!(error_codes(&body), ["FORBIDDEN"], "{body}");
+        assert_eq!(error_codes(&body), ["NOT_FOUND"], "not its customer: {body}");
+        // AccountIds are the client's; a token names its customer's only, so that whether
+        // another customer's accountId is taken is never its to learn.
+        let (second, _) = mint(&app, &scopes, Some(&["onboard-2"]), None).await;
+        let (_, body) = as_token(&app, &second, &crate::applications::create_mutation(),
+            json!({ "input": individual_input("onboard-2", "sandbox-corporation-1-usd") })).await;
+        assert_eq!(error_codes(&body), ["BAD_USER_INPUT"], "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["fieldErrors"][0]["field"], "accountToOpen.accountId", "{body}");
+        assert!(!body.to_string().contains("already"), "{body}");
         let (_, body) = as_token(&app, &token, &crate::applications::create_mutation(),
             json!({ "input": individual_input("onboard-1", "onboard-1-usd") })).await;
         assert!(!error_codes(&body).is_empty(), "a second application for the same customer: {body}");
@@ -273,6 +281,17 @@ both_backends! {
         assert_eq!(body["data"]["customers"]["totalCount"], 0, "not yet a customer: {body}");
         let (_, body) = as_token(&app, &token, "{ accounts: customer(customerId: \"sandbox-individual-1\") { customerId } }", json!({})).await;
         assert_eq!(error_codes(&body), ["NOT_FOUND"], "{body}");
+        // A customer's people by id need CUSTOMERS_READ, even though an application's
+        // people (the same type) are read with APPLICATIONS_READ.
+        let person = json!({ "individualType": ["OFFICER"], "firstName": "Ada", "lastName": "Lovelace" });
+        let added = ok(&app, app.key(), "mutation($input: CustomerIndividualInput!) { addCustomerIndividual(
+            customerId: \"sandbox-corporation-1\", input: $input, reason: \"kyb\", updatedBy: \"t\") {
+            individual { id } } }", json!({ "input": person }), "addCustomerIndividual").await;
+        let (applications_only, _) = mint(&app, &["APPLICATIONS_READ"], None, None).await;
+        let (_, body) = as_token(&app, &applications_only, "query($id: ID!) { node(id: $id) {
+            ... on CustomerIndividual { firstName } } }", json!({ "id": added["individual"]["id"] })).await;
+        assert_eq!(body["errors"][0]["extensions"]["requiredScope"], "CUSTOMERS_READ", "{body}");
+        assert!(!body.to_string().contains("Lovelace"), "{body}");
         create(&app, app.key(), individual_input("key-own", "key-own-usd")).await;
         let (_, body) = as_token(&app, &token, "{ applications { totalCount nodes { customerId } } }", json!({})).await;
         assert_eq!(body["data"]["applications"]["nodes"], json!([{ "customerId": "onboard-1" }]), "{body}");
@@ -338,5 +357,26 @@ both_backends_configured! {
         let (status, body) = as_token(&app, &token, read, json!({})).await;
         assert_eq!(status, 401, "{body}");
         assert_eq!(error_codes(&body), ["UNAUTHENTICATED"], "{body}");
+    }
+}
+
+both_backends! {
+    async fn a_token_lives_on_its_clients_sandbox_clock_whoever_mints_it(app) {
+        let by = json!({ "days": 2, "hours": 0, "minutes": 0 });
+        ok(&app, app.key(), "mutation($by: SandboxClockAdvance!) { advanceSandboxClock(by: $by) {
+            clock { now } } }", json!({ "by": by }), "advanceSandboxClock").await;
+        let client = ok(&app, app.key(), "{ viewer { id } }", json!({}), "viewer").await;
+        let operator = app.operator_key().await;
+        let mint_for = "mutation($input: CreateAccessTokenInput!, $client: ID) {
+            createAccessToken(input: $input, clientId: $client) { token accessToken { expiresAt } } }";
+        let variables = json!({ "input": { "scopes": ["CUSTOMERS_READ"] }, "client": client["id"] });
+        let minted = ok(&app, operator.expose(), mint_for, variables, "createAccessToken").await;
+        let expires: chrono::DateTime<chrono::Utc> =
+            minted["accessToken"]["expiresAt"].as_str().expect("expiresAt").parse().expect("a time");
+        assert!(expires > chrono::Utc::now() + chrono::Duration::days(2), "{minted}");
+        let token = minted["token"].as_str().expect("token");
+        let (status, body) = as_token(&app, token, "{ customers { totalCount } }", json!({})).await;
+        assert_eq!(status, 200, "on the client's clock, not yet expired: {body}");
+        assert_eq!(body["data"]["customers"]["totalCount"], 2, "{body}");
     }
 }

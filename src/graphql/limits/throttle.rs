@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,7 +42,8 @@ impl Allowance {
             requests_per_sec: quarter(self.requests_per_sec),
             request_burst: quarter(self.request_burst),
             cost_per_sec: quarter(self.cost_per_sec),
-            // A token's bucket still holds the costliest query a key's could run.
+            // A token's bucket still holds the costliest query a key's could run (the cost
+            // limit is at most 1,000,000), so a quarter only where that is more.
             cost_burst: quarter(self.cost_burst).max(self.cost_burst.min(1_000_000)),
         }
     }
@@ -177,8 +179,15 @@ pub struct Throttle {
     sandbox_tokens: Buckets,
     production_tokens: Buckets,
     running: Mutex<HashMap<ApiKeyId, Arc<Semaphore>>>,
+    /// Requests admitted, to forget idle holders every [`FORGET_EVERY`] of them.
+    admitted: AtomicU64,
     clock: DefaultClock,
 }
+
+/// How many admissions pass between two sweeps of idle holders (keys and tokens with no
+/// request running and full buckets), so that tokens come and go without the throttle
+/// growing.
+const FORGET_EVERY: u64 = 4_096;
 
 /// A request's places among its key's (and its token's) concurrent requests, given back
 /// when dropped.
@@ -194,6 +203,7 @@ impl Throttle {
             sandbox_tokens: Buckets::new(allowances.sandbox.for_token()),
             production_tokens: Buckets::new(allowances.production.for_token()),
             running: Mutex::default(),
+            admitted: AtomicU64::new(0),
             clock: DefaultClock::default(),
         }
     }
@@ -215,6 +225,9 @@ impl Throttle {
     /// Admits a request of `principal`: a free place among its concurrent requests and a
     /// token of its request rate (its access token's and its key's), or why not.
     pub fn admit(&self, principal: &Principal) -> Result<Running, Throttled> {
+        if self.admitted.fetch_add(1, Ordering::Relaxed) % FORGET_EVERY == FORGET_EVERY - 1 {
+            self.forget_idle();
+        }
         let mut places = Vec::new();
         for (buckets, holder) in self.holders(principal) {
             let limit = buckets.allowance.concurrent_requests;
@@ -239,6 +252,33 @@ impl Throttle {
             places.push(permit);
         }
         Ok(Running { _places: places })
+    }
+
+    /// Forgets the holders with no request running (their semaphores are held by no
+    /// permit) and the buckets that are full again: what a new request of theirs would find.
+    fn forget_idle(&self) {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|_, semaphore| Arc::strong_count(semaphore) > 1);
+        for buckets in [
+            &self.sandbox,
+            &self.production,
+            &self.sandbox_tokens,
+            &self.production_tokens,
+        ] {
+            buckets.requests.retain_recent();
+            buckets.cost.retain_recent();
+        }
+    }
+
+    /// How many holders have a concurrency place kept.
+    #[cfg(test)]
+    fn places_kept(&self) -> usize {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Spends `cost` of `principal`'s cost buckets (its access token's and its key's; at
@@ -361,5 +401,32 @@ mod tests {
         assert!(matches!(refused, Throttled::CostExhausted { .. }));
         // A cost beyond the bucket is charged as a full bucket, never refused forever.
         assert!(throttle.charge(&sandbox_key(), 1_000_000).is_ok());
+    }
+
+    #[test]
+    fn tokens_that_come_and_go_leave_nothing_behind() {
+        let throttle = Throttle::new(Allowances {
+            sandbox: Allowance::generous(),
+            production: Allowance::generous(),
+        });
+        let key = sandbox_key();
+        let held = throttle.admit(&key).expect("the key's request");
+        for _ in 0..FORGET_EVERY * 2 {
+            let grant = crate::domain::tenancy::Grant {
+                token: crate::domain::ids::AccessTokenId::new(),
+                scopes: crate::domain::access::Scopes::of([]),
+                restricted: false,
+                expires_at: chrono::Utc::now(),
+            };
+            let token =
+                Principal::token(ClientId::new(), key.key_id(), Environment::Sandbox, grant);
+            drop(throttle.admit(&token).expect("a token's request"));
+        }
+        assert!(
+            throttle.places_kept() < FORGET_EVERY as usize,
+            "{} places kept",
+            throttle.places_kept()
+        );
+        drop(held);
     }
 }

@@ -47,7 +47,12 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Application> {
     }
     OpError::check(problems.into_errors())?;
     // An access token limited to customers onboards only those.
-    crate::ops::clients::access_tokens::check_customer(cx, &input.customer_id).await?;
+    crate::ops::clients::access_tokens::check_customer(
+        cx,
+        &input.customer_id,
+        input.account_to_open.as_ref(),
+    )
+    .await?;
     let new = Application {
         id: ApplicationId::new(),
         client_id: client,

@@ -40,6 +40,7 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Application> {
     if let Some(edit) = input.customer_details {
         apply_details(&mut draft, edit, "input.customerDetails", &mut problems, cx);
     }
+    let account_changed = matches!(input.account_to_open, Patch::Set(_));
     if let Patch::Set(account) = &input.account_to_open {
         check_account(cx, &mut problems, account);
     }
@@ -48,7 +49,12 @@ pub async fn run(cx: &Cx<'_>, input: Input<'_>) -> OpResult<Application> {
         draft.terms_and_conditions_accepted = accepted;
     }
     OpError::check(problems.into_errors())?;
-    crate::ops::clients::access_tokens::check_customer(cx, &customer_id).await?;
+    crate::ops::clients::access_tokens::check_customer(
+        cx,
+        &customer_id,
+        draft.account_to_open.as_ref().filter(|_| account_changed),
+    )
+    .await?;
     save_edit(cx, before, customer_id, draft, "updateApplication").await
 }
 

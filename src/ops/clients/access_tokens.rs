@@ -5,7 +5,8 @@
 
 use crate::auth::Credential;
 use crate::db::types::Timestamp;
-use crate::domain::access::{AccessScope, MAX_LIVE_TOKENS, Scopes, check_token};
+use crate::domain::access::{AccessScope, MAX_LIVE_TOKENS, Scopes, account_id_within, check_token};
+use crate::domain::application::AccountToOpen;
 use crate::domain::ids::{AccessTokenId, ClientId};
 use crate::domain::validation::{Problems, check_external_id};
 use crate::ops::{Cx, OpError, OpResult, target_client, uow};
@@ -68,7 +69,7 @@ pub async fn create(cx: &Cx<'_>, input: Input) -> OpResult<(Credential, Token)> 
         ids.dedup();
     }
     let secret = Credential::generate_token();
-    let row = AccessToken {
+    let template = AccessToken {
         id: AccessTokenId::new(),
         client_id: client,
         api_key_id: cx.principal.key_id(),
@@ -81,11 +82,17 @@ pub async fn create(cx: &Cx<'_>, input: Input) -> OpResult<(Credential, Token)> 
         expires_at: Timestamp(cx.now.0 + ttl),
         revoked_at: None,
     };
-    uow::unit!(cx, None, tx => {
-        if store::clients::find(tx, &cx.scope(), client).await?.is_none() {
+    let row = uow::unit!(cx, None, tx => {
+        let Some(offset_ms) = store::clients::clock_offset(tx, &cx.scope(), client).await? else {
             return Err(OpError::NotFound("no such client".into()));
-        }
-        if store::access_tokens::count_live(tx, client, cx.now).await? >= MAX_LIVE_TOKENS {
+        };
+        // On the client's clock (its sandbox clock may run ahead), also when the operator
+        // mints for it: expiry is checked on that clock.
+        let real_now = cx.now.0 - cx.principal.clock_ahead();
+        let client_now = real_now + chrono::Duration::milliseconds(offset_ms);
+        if store::access_tokens::count_live(tx, client, Timestamp(client_now)).await?
+            >= MAX_LIVE_TOKENS
+        {
             return Err(OpError::Rule {
                 code: "ACCESS_TOKEN_LIMIT_REACHED",
                 message: format!(
@@ -94,9 +101,14 @@ pub async fn create(cx: &Cx<'_>, input: Input) -> OpResult<(Credential, Token)> 
                 ),
             });
         }
+        let row = AccessToken {
+            created_at: Timestamp(client_now),
+            expires_at: Timestamp(client_now + ttl),
+            ..template.clone()
+        };
         let customers = customer_ids.as_deref().unwrap_or_default();
         store::access_tokens::insert(tx, &cx.scope(), &row, customers).await?;
-        OpResult::Ok(())
+        OpResult::Ok(row)
     })?
     .done()?;
     Ok((secret, Token { row, customer_ids }))
@@ -172,9 +184,15 @@ pub async fn own_customers(cx: &Cx<'_>) -> OpResult<Option<Vec<String>>> {
     Ok(Some(customers.into_iter().map(|(_, id)| id).collect()))
 }
 
-/// For a restricted token, whether it is limited to (among others) the customer its client
-/// knows as `customer_id`; `FORBIDDEN` otherwise. Anyone else passes.
-pub async fn check_customer(cx: &Cx<'_>, customer_id: &str) -> OpResult<()> {
+/// For a restricted token: whether it is limited to (among others) the customer its client
+/// knows as `customer_id` (`NOT_FOUND` otherwise: the others do not exist for it), and
+/// whether the account an application of that customer would open is named under its
+/// customerId (`account_id_within`). Anyone else passes.
+pub async fn check_customer(
+    cx: &Cx<'_>,
+    customer_id: &str,
+    account_to_open: Option<&AccountToOpen>,
+) -> OpResult<()> {
     let Some(grant) = cx.principal.grant().filter(|grant| grant.restricted) else {
         return Ok(());
     };
@@ -182,11 +200,19 @@ pub async fn check_customer(cx: &Cx<'_>, customer_id: &str) -> OpResult<()> {
         let mut pooled = cx.db.read().await?;
         store::access_tokens::covers(&mut pooled.conn(), grant.token, customer_id).await?
     };
-    if covered {
-        Ok(())
-    } else {
-        Err(OpError::Forbidden(format!(
-            "this access token is limited to other customers than {customer_id:?}"
-        )))
+    if !covered {
+        return Err(crate::ops::customers::not_found(customer_id));
+    }
+    match account_to_open {
+        Some(account) if !account_id_within(customer_id, &account.account_id) => {
+            Err(OpError::bad_input(
+                "accountToOpen.accountId",
+                format!(
+                    "with an access token, must be the customerId followed by a hyphen and \
+                     more (e.g. {customer_id}-usd)"
+                ),
+            ))
+        }
+        _ => Ok(()),
     }
 }

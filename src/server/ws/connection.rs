@@ -298,11 +298,17 @@ impl Connection {
             Err(error) => return Err(End::Refuse(4403, format!("Forbidden: {}", error.message()))),
         };
         let max = subscriptions.settings.max_connections_per_key;
-        match subscriptions.places.take(principal.key_id(), max) {
+        // An access token holds places of its own (each browser or app its own), never its
+        // key's: no token can take the places of its client's backend.
+        let holder = match principal.grant() {
+            Some(grant) => crate::domain::ids::ApiKeyId(grant.token.0),
+            None => principal.key_id(),
+        };
+        match subscriptions.places.take(holder, max) {
             Some(place) => Ok((principal, header.unwrap_or_default().to_owned(), place)),
             None => Err(End::Refuse(
                 4429,
-                format!("Too many connections: at most {max} per API key"),
+                format!("Too many connections: at most {max} per API key or access token"),
             )),
         }
     }

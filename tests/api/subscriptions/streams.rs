@@ -59,6 +59,13 @@ both_backends! {
         assert_eq!(event["node"]["customerId"], INDIVIDUAL, "{event}");
         assert_eq!(event["node"]["type"], "PAYMENT_CONFIRMED", "{event}");
 
+        // Its connection is its own: the key still has all of its places.
+        let max = layer2::server::ws::SubscriptionSettings::default().max_connections_per_key;
+        let mut the_keys = Vec::new();
+        for _ in 0..max {
+            the_keys.push(Socket::initialised(app.addr, TRANSPORT_WS, app.key()).await);
+        }
+
         // Revoked: the open connection is closed, not left streaming.
         ok(&app, app.key(), "mutation($id: ID!) { revokeAccessToken(id: $id) { accessToken { id } } }",
             json!({ "id": minted["accessToken"]["id"] }), "revokeAccessToken").await;
