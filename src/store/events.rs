@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{StoreError, ensure_in_scope, scoped};
+use crate::db::raw::{Bind, RawQuery};
 use crate::db::schema::{event_sequences, events};
 use crate::db::types::{Timestamp, uuid_id};
 use crate::db::{Conn, dispatch};
@@ -64,31 +65,28 @@ pub async fn insert(tx: &mut Conn<'_>, scope: &Scope, event: &Event) -> Result<(
     Ok(())
 }
 
+/// Numbers one client's unsealed events after the sequence bound first, by their ids.
+const SEAL_CLIENT: &str = "UPDATE events SET sequence = ? + numbered.n \
+    FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM events \
+          WHERE sequence IS NULL AND client_id = ?) AS numbered \
+    WHERE events.id = numbered.id";
+
 /// Numbers the transaction's unsealed events (the only unsealed rows it can see: others'
 /// are uncommitted, and every transaction seals its own before commit), in the order they
 /// were made, from each client's counter. Call last, just before commit: the counter row
 /// stays locked until then. How many it numbered.
 pub async fn seal(tx: &mut Conn<'_>) -> Result<usize, StoreError> {
     let sealed = dispatch!(tx, c => {
-        let pending: Vec<(EventId, ClientId)> = events::table
+        let pending: Vec<(ClientId, i64)> = events::table
             .filter(events::sequence.is_null())
-            .order(events::id.asc())
-            .select((events::id, events::client_id))
+            .group_by(events::client_id)
+            .select((events::client_id, diesel::dsl::count_star()))
+            .order(events::client_id)
             .load(c)
             .await?;
-        if pending.is_empty() {
-            return Ok(0);
-        }
-        let mut clients: Vec<ClientId> = pending.iter().map(|(_, client)| *client).collect();
-        clients.sort();
-        clients.dedup();
-        for client in clients {
-            let ids: Vec<EventId> = pending
-                .iter()
-                .filter(|(_, owner)| *owner == client)
-                .map(|(id, _)| *id)
-                .collect();
-            let count = i64::try_from(ids.len()).map_err(|_| StoreError::Corrupt("event count".into()))?;
+        let mut sealed = 0;
+        // Clients in key order, so that two transactions lock their counters alike.
+        for (client, count) in pending {
             let last: i64 = diesel::insert_into(event_sequences::table)
                 .values((
                     event_sequences::client_id.eq(client),
@@ -100,14 +98,21 @@ pub async fn seal(tx: &mut Conn<'_>) -> Result<usize, StoreError> {
                 .returning(event_sequences::last_sequence)
                 .get_result(c)
                 .await?;
-            for (offset, id) in (1..).zip(ids) {
-                diesel::update(events::table.filter(events::id.eq(id)))
-                    .set(events::sequence.eq(last - count + offset))
-                    .execute(c)
-                    .await?;
+            // One statement numbers them all, in the order they were made.
+            let numbered = RawQuery::reusable(
+                SEAL_CLIENT,
+                vec![Bind::BigInt(last - count), Bind::uuid(client.0)],
+            )
+            .execute(c)
+            .await?;
+            if i64::try_from(numbered).ok() != Some(count) {
+                return Err(StoreError::Corrupt(format!(
+                    "sealed {numbered} of {count} events"
+                )));
             }
+            sealed += numbered;
         }
-        pending.len()
+        sealed
     });
     Ok(sealed)
 }
