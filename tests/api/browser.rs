@@ -47,6 +47,8 @@ fn installed_chromium() -> Option<String> {
     if root {
         let install = |args: &[&str]| {
             Command::new("apt-get")
+                // Waits for another apt (a machine's own updates at boot) instead of failing.
+                .args(["-o", "DPkg::Lock::Timeout=300"])
                 .args(args)
                 .env("DEBIAN_FRONTEND", "noninteractive")
                 .stdout(Stdio::null())
